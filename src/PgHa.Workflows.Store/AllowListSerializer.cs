@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using WorkflowCore.Models;
+
+namespace PgHa.Workflows.Store;
+
+/// <summary>
+/// Allow-list serializer: only registered types can be stored, each under a short stable tag, as
+/// <c>{"$t":"tag","v":&lt;System.Text.Json value&gt;}</c>. A tag survives renames and moves of the CLR type,
+/// and stored text can never name a type to instantiate (the WorkflowCore default, Newtonsoft with
+/// TypeNameHandling.All, can).
+/// Built in: string, bool, int, long, double, decimal, Guid, DateTime, DateTimeOffset, TimeSpan, JsonElement and
+/// WorkflowCore's own persistence types (its container steps test <c>PersistenceData is ControlPersistenceData</c>,
+/// so they must come back as themselves).
+/// Thread-safe; register your types at start-up, before the workflow host starts.
+/// </summary>
+public sealed partial class AllowListSerializer : IStoredValueSerializer
+{
+    private const string TagProperty = "$t";
+    private const string ValueProperty = "v";
+
+    private readonly ConcurrentDictionary<Type, string> _tagsByType = new();
+    private readonly ConcurrentDictionary<string, Type> _typesByTag = new(StringComparer.Ordinal);
+    private readonly object _registerLock = new();
+    private readonly JsonSerializerOptions _options;
+
+    public AllowListSerializer(JsonSerializerOptions? options = null)
+    {
+        _options = options ?? new JsonSerializerOptions(JsonSerializerDefaults.General);
+        Register<string>("str");
+        Register<bool>("bool");
+        Register<int>("i32");
+        Register<long>("i64");
+        Register<double>("f64");
+        Register<decimal>("dec");
+        Register<Guid>("guid");
+        Register<DateTime>("dt");
+        Register<DateTimeOffset>("dto");
+        Register<TimeSpan>("ts");
+        Register<JsonElement>("json");
+        Register<ControlPersistenceData>("wc.control");
+        Register<IteratorPersistenceData>("wc.iterator");
+        Register<SchedulePersistenceData>("wc.schedule");
+        Register<ActivityResult>("wc.activity-result");
+    }
+
+    /// <summary>The serializer options used for every value (shared; do not mutate after first use).</summary>
+    public JsonSerializerOptions Options => _options;
+
+    /// <summary>
+    /// Allows <typeparamref name="T"/> (exactly that runtime type, not subclasses) under <paramref name="tag"/>.
+    /// Re-registering the same pair is a no-op; reusing a tag or a type for something else throws.
+    /// </summary>
+    public AllowListSerializer Register<T>(string tag) => Register(typeof(T), tag);
+
+    public AllowListSerializer Register(Type type, string tag)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (string.IsNullOrEmpty(tag) || !TagPattern().IsMatch(tag))
+            throw new ArgumentException($"Tag '{tag}' is invalid: use 1-64 characters among letters, digits, '.', '-', '_', ':'.", nameof(tag));
+        lock (_registerLock)
+        {
+            if (_tagsByType.TryGetValue(type, out var existingTag))
+            {
+                if (existingTag == tag) return this;
+                throw new InvalidOperationException($"Type {type.FullName} is already registered with tag '{existingTag}'; it cannot also use '{tag}'.");
+            }
+            if (_typesByTag.TryGetValue(tag, out var existingType))
+                throw new InvalidOperationException($"Tag '{tag}' is already used by {existingType.FullName}; choose another tag for {type.FullName}.");
+            _typesByTag[tag] = type;
+            _tagsByType[type] = tag;
+        }
+        return this;
+    }
+
+    public bool IsRegistered(Type type) => _tagsByType.ContainsKey(type);
+
+    public string? Serialize(object? value)
+    {
+        if (value is null) return null;
+        var type = value.GetType();
+        if (!_tagsByType.TryGetValue(type, out var tag))
+            throw new InvalidOperationException(
+                $"Type {type.FullName} is not allowed in the workflow store. Register it with a stable tag at start-up, " +
+                $"e.g. serializer.Register<{type.Name}>(\"my-tag\") on the {nameof(AllowListSerializer)} singleton, " +
+                "or store it as a registered DTO/JsonElement instead.");
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString(TagProperty, tag);
+            writer.WritePropertyName(ValueProperty);
+            JsonSerializer.Serialize(writer, value, type, _options);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public object? Deserialize(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        using var doc = ParseEnvelope(text);
+        var root = doc.RootElement;
+        if (root.ValueKind == JsonValueKind.Null) return null;
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty(TagProperty, out var tagElement) || tagElement.ValueKind != JsonValueKind.String
+            || !root.TryGetProperty(ValueProperty, out var valueElement))
+            throw new InvalidOperationException($"Stored value is not in the allow-list format {{\"$t\":tag,\"v\":value}}: {Excerpt(text)}");
+
+        var tag = tagElement.GetString()!;
+        if (!_typesByTag.TryGetValue(tag, out var type))
+            throw new InvalidOperationException(
+                $"Stored value has unknown type tag '{tag}'. Register the type that owns this tag before reading it " +
+                "(tags must never be removed while stored data uses them).");
+
+        if (type == typeof(JsonElement)) return valueElement.Clone();
+        return valueElement.Deserialize(type, _options);
+    }
+
+    private static JsonDocument ParseEnvelope(string text)
+    {
+        try { return JsonDocument.Parse(text); }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException($"Stored value is not valid JSON: {Excerpt(text)}", ex);
+        }
+    }
+
+    private static string Excerpt(string text) => text.Length <= 120 ? text : text[..120] + "…";
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,64}$")]
+    private static partial Regex TagPattern();
+}

@@ -1,0 +1,560 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PgHa.Workflows.Store.Entities;
+using WorkflowCore.Interface;
+using WorkflowCore.Models;
+
+namespace PgHa.Workflows.Store;
+
+/// <summary>
+/// WorkflowCore persistence on our EF Core model, with the semantics of WorkflowCore's own EF provider (B.1):
+/// a new context per call (the engine calls concurrently), no tracking for reads, one load + one SaveChanges
+/// per checkpoint, checkpoint contributors inside that SaveChanges, allow-list serialization of every value.
+/// Deliberate differences: unknown ids return null/false instead of throwing a FormatException;
+/// SetSubscriptionToken on a missing subscription returns false (as the memory provider does); stale
+/// ExtensionAttributes are removed so the stored pointer equals the instance's.
+/// </summary>
+public sealed class EfCorePersistenceProvider : IPersistenceProvider
+{
+    private readonly IDbContextFactory<PgHaDbContext> _factory;
+    private readonly IStoredValueSerializer _serializer;
+    private readonly ICheckpointContributor[] _contributors;
+    private readonly ILogger _logger;
+
+    private static readonly Func<PgHaDbContext, Guid, CancellationToken, Task<PersistedWorkflow?>> LoadForUpdate =
+        EF.CompileAsyncQuery((PgHaDbContext db, Guid id, CancellationToken ct) =>
+            db.Workflows.AsTracking()
+                .Include(w => w.ExecutionPointers).ThenInclude(p => p.ExtensionAttributes)
+                .FirstOrDefault(w => w.InstanceId == id));
+
+    private static readonly Func<PgHaDbContext, Guid, CancellationToken, Task<PersistedWorkflow?>> LoadForRead =
+        EF.CompileAsyncQuery((PgHaDbContext db, Guid id, CancellationToken ct) =>
+            db.Workflows.AsNoTracking()
+                .Include(w => w.ExecutionPointers).ThenInclude(p => p.ExtensionAttributes)
+                .FirstOrDefault(w => w.InstanceId == id));
+
+    public EfCorePersistenceProvider(
+        IDbContextFactory<PgHaDbContext> factory,
+        IStoredValueSerializer serializer,
+        IEnumerable<ICheckpointContributor> contributors,
+        ILogger<EfCorePersistenceProvider>? logger = null)
+    {
+        _factory = factory;
+        _serializer = serializer;
+        _contributors = contributors.ToArray();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    public bool SupportsScheduledCommands => true;
+
+    // ---------------- IWorkflowRepository ----------------
+
+    public async Task<string> CreateNewWorkflow(WorkflowInstance workflow, CancellationToken cancellationToken = default)
+    {
+        workflow.Id = Guid.NewGuid().ToString();
+        var row = new PersistedWorkflow();
+        CopyToRow(workflow, row, removeStaleAttributes: false);
+        await using var db = _factory.CreateDbContext();
+        db.Workflows.Add(row);
+        await db.SaveChangesAsync(cancellationToken);
+        return workflow.Id;
+    }
+
+    public Task PersistWorkflow(WorkflowInstance workflow, CancellationToken cancellationToken = default)
+        => Checkpoint(workflow, null, cancellationToken);
+
+    public Task PersistWorkflow(WorkflowInstance workflow, List<EventSubscription> subscriptions, CancellationToken cancellationToken = default)
+        => Checkpoint(workflow, subscriptions, cancellationToken);
+
+    private async Task Checkpoint(WorkflowInstance workflow, List<EventSubscription>? subscriptions, CancellationToken ct)
+    {
+        var id = ParseId(workflow.Id) ?? throw new InvalidOperationException($"Workflow instance id '{workflow.Id}' is not a store id.");
+        await using var db = _factory.CreateDbContext();
+        var row = await LoadForUpdate(db, id, ct)
+            ?? throw new InvalidOperationException($"Workflow instance {workflow.Id} does not exist in the store.");
+
+        CopyToRow(workflow, row, removeStaleAttributes: true, db);
+        // Second line of defence against two writers: the UPDATE carries the version we loaded.
+        row.RowVersion++;
+
+        if (subscriptions is not null)
+        {
+            foreach (var subscription in subscriptions)
+            {
+                subscription.Id = Guid.NewGuid().ToString();
+                db.Subscriptions.Add(ToRow(subscription));
+            }
+        }
+
+        foreach (var contributor in _contributors)
+            contributor.Contribute(db, workflow);
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<IEnumerable<string>> GetRunnableInstances(DateTime asAt, CancellationToken cancellationToken = default)
+    {
+        var now = ToUtc(asAt).Ticks;
+        await using var db = _factory.CreateDbContext();
+        var ids = await db.Workflows.AsNoTracking()
+            .Where(w => w.Status == WorkflowStatus.Runnable && w.NextExecution != null && w.NextExecution <= now)
+            .Select(w => w.InstanceId)
+            .ToListAsync(cancellationToken);
+        return ids.Select(g => g.ToString()).ToList();
+    }
+
+    [Obsolete("Kept for IWorkflowRepository; WorkflowCore marks it obsolete.")]
+    public async Task<IEnumerable<WorkflowInstance>> GetWorkflowInstances(WorkflowStatus? status, string type, DateTime? createdFrom, DateTime? createdTo, int skip, int take)
+    {
+        await using var db = _factory.CreateDbContext();
+        IQueryable<PersistedWorkflow> query = db.Workflows.AsNoTracking();
+        if (status.HasValue) query = query.Where(w => w.Status == status.Value);
+        if (!string.IsNullOrEmpty(type)) query = query.Where(w => w.WorkflowDefinitionId == type);
+        if (createdFrom.HasValue) { var from = ToUtc(createdFrom.Value); query = query.Where(w => w.CreateTime >= from); }
+        if (createdTo.HasValue) { var to = ToUtc(createdTo.Value); query = query.Where(w => w.CreateTime <= to); }
+        var rows = await query.OrderBy(w => w.PersistenceId).Skip(skip).Take(take)
+            .Include(w => w.ExecutionPointers).ThenInclude(p => p.ExtensionAttributes)
+            .AsSplitQuery()
+            .ToListAsync();
+        return rows.Select(ToInstance).ToList();
+    }
+
+    public async Task<WorkflowInstance> GetWorkflowInstance(string Id, CancellationToken cancellationToken = default)
+    {
+        var id = ParseId(Id);
+        if (id is null) return null!;
+        await using var db = _factory.CreateDbContext();
+        var row = await LoadForRead(db, id.Value, cancellationToken);
+        // WorkflowCore's contract returns null for an unknown id; its interface is not nullable-annotated.
+        return row is null ? null! : ToInstance(row);
+    }
+
+    public async Task<IEnumerable<WorkflowInstance>> GetWorkflowInstances(IEnumerable<string> ids, CancellationToken cancellationToken = default)
+    {
+        if (ids is null) return new List<WorkflowInstance>();
+        var guids = ids.Select(ParseId).Where(g => g.HasValue).Select(g => g!.Value).Distinct().ToList();
+        if (guids.Count == 0) return new List<WorkflowInstance>();
+        await using var db = _factory.CreateDbContext();
+        var rows = await db.Workflows.AsNoTracking()
+            .Where(w => guids.Contains(w.InstanceId))
+            .Include(w => w.ExecutionPointers).ThenInclude(p => p.ExtensionAttributes)
+            .ToListAsync(cancellationToken);
+        return rows.Select(ToInstance).ToList();
+    }
+
+    // ---------------- ISubscriptionRepository ----------------
+
+    public async Task<string> CreateEventSubscription(EventSubscription subscription, CancellationToken cancellationToken = default)
+    {
+        subscription.Id = Guid.NewGuid().ToString();
+        var row = ToRow(subscription);
+        await using var db = _factory.CreateDbContext();
+        db.Subscriptions.Add(row);
+        await db.SaveChangesAsync(cancellationToken);
+        return subscription.Id;
+    }
+
+    public async Task<IEnumerable<EventSubscription>> GetSubscriptions(string eventName, string eventKey, DateTime asOf, CancellationToken cancellationToken = default)
+    {
+        var at = ToUtc(asOf);
+        await using var db = _factory.CreateDbContext();
+        var rows = await db.Subscriptions.AsNoTracking()
+            .Where(s => s.EventName == eventName && s.EventKey == eventKey && s.SubscribeAsOf <= at)
+            .OrderBy(s => s.PersistenceId)
+            .ToListAsync(cancellationToken);
+        return rows.Select(ToSubscription).ToList();
+    }
+
+    public async Task TerminateSubscription(string eventSubscriptionId, CancellationToken cancellationToken = default)
+    {
+        var id = ParseId(eventSubscriptionId);
+        await using var db = _factory.CreateDbContext();
+        var deleted = id is null ? 0 : await db.Subscriptions.Where(s => s.SubscriptionId == id.Value).ExecuteDeleteAsync(cancellationToken);
+        // WorkflowCore's EF provider throws for a missing subscription; keep that so double terminations are visible.
+        if (deleted == 0)
+            throw new InvalidOperationException($"Subscription {eventSubscriptionId} does not exist.");
+    }
+
+    public async Task<EventSubscription> GetSubscription(string eventSubscriptionId, CancellationToken cancellationToken = default)
+    {
+        var id = ParseId(eventSubscriptionId);
+        if (id is null) return null!;
+        await using var db = _factory.CreateDbContext();
+        var row = await db.Subscriptions.AsNoTracking().FirstOrDefaultAsync(s => s.SubscriptionId == id.Value, cancellationToken);
+        return row is null ? null! : ToSubscription(row);
+    }
+
+    public async Task<EventSubscription> GetFirstOpenSubscription(string eventName, string eventKey, DateTime asOf, CancellationToken cancellationToken = default)
+    {
+        var at = ToUtc(asOf);
+        await using var db = _factory.CreateDbContext();
+        var row = await db.Subscriptions.AsNoTracking()
+            .Where(s => s.EventName == eventName && s.EventKey == eventKey && s.SubscribeAsOf <= at && s.ExternalToken == null)
+            .OrderBy(s => s.PersistenceId)
+            .FirstOrDefaultAsync(cancellationToken);
+        return row is null ? null! : ToSubscription(row);
+    }
+
+    public async Task<bool> SetSubscriptionToken(string eventSubscriptionId, string token, string workerId, DateTime expiry, CancellationToken cancellationToken = default)
+    {
+        var id = ParseId(eventSubscriptionId);
+        if (id is null) return false;
+        var exp = ToUtc(expiry);
+        await using var db = _factory.CreateDbContext();
+        var updated = await db.Subscriptions.Where(s => s.SubscriptionId == id.Value)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.ExternalToken, token)
+                .SetProperty(s => s.ExternalWorkerId, workerId)
+                .SetProperty(s => s.ExternalTokenExpiry, exp), cancellationToken);
+        return updated > 0;
+    }
+
+    public async Task ClearSubscriptionToken(string eventSubscriptionId, string token, CancellationToken cancellationToken = default)
+    {
+        var id = ParseId(eventSubscriptionId) ?? throw new InvalidOperationException($"Subscription {eventSubscriptionId} does not exist.");
+        await using var db = _factory.CreateDbContext();
+        // One conditional UPDATE: the token check and the release cannot interleave with another worker.
+        var updated = await db.Subscriptions.Where(s => s.SubscriptionId == id && s.ExternalToken == token)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.ExternalToken, (string?)null)
+                .SetProperty(s => s.ExternalWorkerId, (string?)null)
+                .SetProperty(s => s.ExternalTokenExpiry, (DateTime?)null), cancellationToken);
+        if (updated == 0)
+        {
+            var exists = await db.Subscriptions.AnyAsync(s => s.SubscriptionId == id, cancellationToken);
+            throw new InvalidOperationException(exists
+                ? $"Subscription {eventSubscriptionId} is not held by the given token."
+                : $"Subscription {eventSubscriptionId} does not exist.");
+        }
+    }
+
+    // ---------------- IEventRepository ----------------
+
+    public async Task<string> CreateEvent(Event newEvent, CancellationToken cancellationToken = default)
+    {
+        newEvent.Id = Guid.NewGuid().ToString();
+        var row = new PersistedEvent
+        {
+            EventId = Guid.Parse(newEvent.Id),
+            EventName = newEvent.EventName,
+            EventKey = newEvent.EventKey,
+            EventData = _serializer.Serialize(newEvent.EventData),
+            EventTime = ToUtc(newEvent.EventTime),
+            IsProcessed = newEvent.IsProcessed,
+        };
+        await using var db = _factory.CreateDbContext();
+        db.Events.Add(row);
+        await db.SaveChangesAsync(cancellationToken);
+        return newEvent.Id;
+    }
+
+    public async Task<Event> GetEvent(string id, CancellationToken cancellationToken = default)
+    {
+        var uid = ParseId(id);
+        if (uid is null) return null!;
+        await using var db = _factory.CreateDbContext();
+        var row = await db.Events.AsNoTracking().FirstOrDefaultAsync(e => e.EventId == uid.Value, cancellationToken);
+        if (row is null) return null!;
+        return new Event
+        {
+            Id = row.EventId.ToString(),
+            EventName = row.EventName!,
+            EventKey = row.EventKey!,
+            EventData = _serializer.Deserialize(row.EventData)!,
+            EventTime = row.EventTime,
+            IsProcessed = row.IsProcessed,
+        };
+    }
+
+    public async Task<IEnumerable<string>> GetRunnableEvents(DateTime asAt, CancellationToken cancellationToken = default)
+    {
+        var at = ToUtc(asAt);
+        await using var db = _factory.CreateDbContext();
+        var ids = await db.Events.AsNoTracking()
+            .Where(e => !e.IsProcessed && e.EventTime <= at)
+            .OrderBy(e => e.PersistenceId)
+            .Select(e => e.EventId)
+            .ToListAsync(cancellationToken);
+        return ids.Select(g => g.ToString()).ToList();
+    }
+
+    public async Task<IEnumerable<string>> GetEvents(string eventName, string eventKey, DateTime asOf, CancellationToken cancellationToken = default)
+    {
+        var at = ToUtc(asOf);
+        await using var db = _factory.CreateDbContext();
+        // Processed and unprocessed alike: the engine re-arms matching events for a new subscription (B.5).
+        var ids = await db.Events.AsNoTracking()
+            .Where(e => e.EventName == eventName && e.EventKey == eventKey && e.EventTime >= at)
+            .OrderBy(e => e.PersistenceId)
+            .Select(e => e.EventId)
+            .ToListAsync(cancellationToken);
+        return ids.Select(g => g.ToString()).ToList();
+    }
+
+    public Task MarkEventProcessed(string id, CancellationToken cancellationToken = default)
+        => SetProcessed(id, true, cancellationToken);
+
+    public Task MarkEventUnprocessed(string id, CancellationToken cancellationToken = default)
+        => SetProcessed(id, false, cancellationToken);
+
+    private async Task SetProcessed(string id, bool processed, CancellationToken ct)
+    {
+        var uid = ParseId(id);
+        if (uid is null) return;
+        await using var db = _factory.CreateDbContext();
+        // A missing event is a no-op, as in WorkflowCore.
+        await db.Events.Where(e => e.EventId == uid.Value)
+            .ExecuteUpdateAsync(u => u.SetProperty(e => e.IsProcessed, processed), ct);
+    }
+
+    // ---------------- IScheduledCommandRepository ----------------
+
+    public async Task ScheduleCommand(ScheduledCommand command)
+    {
+        try
+        {
+            await using var db = _factory.CreateDbContext();
+            db.ScheduledCommands.Add(new PersistedScheduledCommand
+            {
+                CommandName = command.CommandName,
+                Data = command.Data,
+                ExecuteTime = command.ExecuteTime,
+            });
+            await db.SaveChangesAsync();
+        }
+        catch (DbUpdateException ex)
+        {
+            // The unique (CommandName, Data) index makes re-scheduling the same work a no-op.
+            _logger.LogDebug(ex, "Scheduled command {Command} {Data} already exists", command.CommandName, command.Data);
+        }
+    }
+
+    public async Task ProcessCommands(DateTimeOffset asOf, Func<ScheduledCommand, Task> action, CancellationToken cancellationToken = default)
+    {
+        var ticks = asOf.UtcDateTime.Ticks;
+        List<PersistedScheduledCommand> due;
+        await using (var db = _factory.CreateDbContext())
+        {
+            // Materialised first so no read cursor is held open while the actions write.
+            due = await db.ScheduledCommands.AsNoTracking()
+                .Where(c => c.ExecuteTime < ticks)
+                .OrderBy(c => c.ExecuteTime)
+                .ToListAsync(cancellationToken);
+        }
+
+        foreach (var row in due)
+        {
+            if (cancellationToken.IsCancellationRequested) return;
+            try
+            {
+                await action(new ScheduledCommand { CommandName = row.CommandName, Data = row.Data, ExecuteTime = row.ExecuteTime });
+                await using var db = _factory.CreateDbContext();
+                await db.ScheduledCommands.Where(c => c.PersistenceId == row.PersistenceId).ExecuteDeleteAsync(CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                // Left in place: the next poll retries it.
+                _logger.LogWarning(ex, "Scheduled command {Command} {Data} failed; it stays scheduled", row.CommandName, row.Data);
+            }
+        }
+    }
+
+    // ---------------- IPersistenceProvider ----------------
+
+    public async Task PersistErrors(IEnumerable<ExecutionError> errors, CancellationToken cancellationToken = default)
+    {
+        var rows = errors.Select(e => new PersistedExecutionError
+        {
+            WorkflowId = e.WorkflowId,
+            ExecutionPointerId = e.ExecutionPointerId,
+            ErrorTime = ToUtc(e.ErrorTime),
+            Message = e.Message,
+        }).ToList();
+        if (rows.Count == 0) return;
+        await using var db = _factory.CreateDbContext();
+        db.ExecutionErrors.AddRange(rows);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public void EnsureStoreExists()
+    {
+        using var db = _factory.CreateDbContext();
+        PgHaStoreSchema.Migrate(db);
+    }
+
+    // ---------------- mapping ----------------
+
+    private void CopyToRow(WorkflowInstance instance, PersistedWorkflow row, bool removeStaleAttributes, PgHaDbContext? db = null)
+    {
+        row.InstanceId = Guid.Parse(instance.Id);
+        row.WorkflowDefinitionId = instance.WorkflowDefinitionId;
+        row.Version = instance.Version;
+        row.Description = instance.Description;
+        row.Reference = instance.Reference;
+        row.NextExecution = instance.NextExecution;
+        row.Status = instance.Status;
+        row.Data = _serializer.Serialize(instance.Data);
+        row.CreateTime = ToUtc(instance.CreateTime);
+        row.CompleteTime = instance.CompleteTime is { } ct ? ToUtc(ct) : null;
+
+        Dictionary<string, PersistedExecutionPointer>? byId = null;
+        if (row.ExecutionPointers.Count > 0)
+        {
+            byId = new Dictionary<string, PersistedExecutionPointer>(row.ExecutionPointers.Count, StringComparer.Ordinal);
+            foreach (var p in row.ExecutionPointers) byId[p.Id] = p;
+        }
+
+        foreach (var ep in instance.ExecutionPointers)
+        {
+            ep.Id ??= Guid.NewGuid().ToString();
+            if (byId is null || !byId.TryGetValue(ep.Id, out var prow))
+            {
+                // Pointers are only ever added, never deleted (WorkflowCore keeps the full history in the instance).
+                prow = new PersistedExecutionPointer { Id = ep.Id };
+                row.ExecutionPointers.Add(prow);
+            }
+
+            prow.StepId = ep.StepId;
+            prow.Active = ep.Active;
+            prow.SleepUntil = ep.SleepUntil is { } su ? ToUtc(su) : null;
+            prow.PersistenceData = _serializer.Serialize(ep.PersistenceData);
+            prow.StartTime = ep.StartTime is { } st ? ToUtc(st) : null;
+            prow.EndTime = ep.EndTime is { } et ? ToUtc(et) : null;
+            prow.EventName = ep.EventName;
+            prow.EventKey = ep.EventKey;
+            prow.EventPublished = ep.EventPublished;
+            prow.EventData = _serializer.Serialize(ep.EventData);
+            prow.StepName = ep.StepName;
+            prow.RetryCount = ep.RetryCount;
+            prow.Children = JoinIds(ep.Children);
+            prow.ContextItem = _serializer.Serialize(ep.ContextItem);
+            prow.PredecessorId = ep.PredecessorId;
+            prow.Outcome = _serializer.Serialize(ep.Outcome);
+            prow.Status = ep.Status;
+            prow.Scope = JoinIds(ep.Scope);
+
+            var attrs = ep.ExtensionAttributes ?? new Dictionary<string, object>();
+            foreach (var (key, value) in attrs)
+            {
+                var arow = prow.ExtensionAttributes.Find(a => a.AttributeKey == key);
+                if (arow is null)
+                {
+                    arow = new PersistedExtensionAttribute { AttributeKey = key };
+                    prow.ExtensionAttributes.Add(arow);
+                }
+                arow.AttributeValue = _serializer.Serialize(value);
+            }
+
+            if (removeStaleAttributes && prow.ExtensionAttributes.Count > attrs.Count && db is not null)
+            {
+                foreach (var stale in prow.ExtensionAttributes.Where(a => !attrs.ContainsKey(a.AttributeKey)).ToList())
+                {
+                    prow.ExtensionAttributes.Remove(stale);
+                    db.ExtensionAttributes.Remove(stale);
+                }
+            }
+        }
+    }
+
+    private WorkflowInstance ToInstance(PersistedWorkflow row)
+    {
+        var pointers = new ExecutionPointerCollection(row.ExecutionPointers.Count);
+        // Insertion order is execution order for WorkflowCore; the database returns includes unordered.
+        foreach (var p in row.ExecutionPointers.OrderBy(p => p.PersistenceId))
+        {
+            var ep = new ExecutionPointer
+            {
+                Id = p.Id,
+                StepId = p.StepId,
+                Active = p.Active,
+                SleepUntil = p.SleepUntil,
+                PersistenceData = _serializer.Deserialize(p.PersistenceData)!,
+                StartTime = p.StartTime,
+                EndTime = p.EndTime,
+                EventName = p.EventName!,
+                EventKey = p.EventKey!,
+                EventPublished = p.EventPublished,
+                EventData = _serializer.Deserialize(p.EventData)!,
+                StepName = p.StepName!,
+                RetryCount = p.RetryCount,
+                Children = SplitIds(p.Children),
+                ContextItem = _serializer.Deserialize(p.ContextItem)!,
+                PredecessorId = p.PredecessorId!,
+                Outcome = _serializer.Deserialize(p.Outcome)!,
+                Status = p.Status,
+                Scope = SplitIds(p.Scope),
+            };
+            foreach (var a in p.ExtensionAttributes.OrderBy(a => a.PersistenceId))
+                ep.ExtensionAttributes[a.AttributeKey] = _serializer.Deserialize(a.AttributeValue)!;
+            pointers.Add(ep);
+        }
+
+        return new WorkflowInstance
+        {
+            Id = row.InstanceId.ToString(),
+            WorkflowDefinitionId = row.WorkflowDefinitionId,
+            Version = row.Version,
+            Description = row.Description!,
+            Reference = row.Reference!,
+            NextExecution = row.NextExecution,
+            Status = row.Status,
+            Data = _serializer.Deserialize(row.Data)!,
+            CreateTime = row.CreateTime,
+            CompleteTime = row.CompleteTime,
+            ExecutionPointers = pointers,
+        };
+    }
+
+    private PersistedSubscription ToRow(EventSubscription s) => new()
+    {
+        SubscriptionId = Guid.Parse(s.Id),
+        WorkflowId = s.WorkflowId,
+        StepId = s.StepId,
+        ExecutionPointerId = s.ExecutionPointerId,
+        EventName = s.EventName,
+        EventKey = s.EventKey,
+        SubscribeAsOf = ToUtc(s.SubscribeAsOf),
+        SubscriptionData = _serializer.Serialize(s.SubscriptionData),
+        ExternalToken = s.ExternalToken,
+        ExternalWorkerId = s.ExternalWorkerId,
+        ExternalTokenExpiry = s.ExternalTokenExpiry is { } e ? ToUtc(e) : null,
+    };
+
+    private EventSubscription ToSubscription(PersistedSubscription r) => new()
+    {
+        Id = r.SubscriptionId.ToString(),
+        WorkflowId = r.WorkflowId!,
+        StepId = r.StepId,
+        ExecutionPointerId = r.ExecutionPointerId!,
+        EventName = r.EventName!,
+        EventKey = r.EventKey!,
+        SubscribeAsOf = r.SubscribeAsOf,
+        SubscriptionData = _serializer.Deserialize(r.SubscriptionData)!,
+        ExternalToken = r.ExternalToken!,
+        ExternalWorkerId = r.ExternalWorkerId!,
+        ExternalTokenExpiry = r.ExternalTokenExpiry,
+    };
+
+    // WorkflowCore's format: every id followed by ';' (readers drop empty entries).
+    private static string JoinIds(IEnumerable<string>? ids)
+    {
+        if (ids is null) return string.Empty;
+        var sb = new System.Text.StringBuilder();
+        foreach (var id in ids) sb.Append(id).Append(';');
+        return sb.ToString();
+    }
+
+    private static List<string> SplitIds(string? text)
+        => string.IsNullOrEmpty(text) ? new List<string>() : text.Split(';', StringSplitOptions.RemoveEmptyEntries).ToList();
+
+    private static Guid? ParseId(string? id) => Guid.TryParse(id, out var g) ? g : null;
+
+    /// <summary>Local times are converted; unspecified ones are taken as UTC (the engine's DateTime.MinValue defaults).</summary>
+    internal static DateTime ToUtc(DateTime v) => v.Kind switch
+    {
+        DateTimeKind.Utc => v,
+        DateTimeKind.Local => v.ToUniversalTime(),
+        _ => DateTime.SpecifyKind(v, DateTimeKind.Utc),
+    };
+}

@@ -1,0 +1,50 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using WorkflowCore.Models;
+
+namespace PgHa.Workflows.Store;
+
+public static class PgHaStoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the SQLite store: <see cref="IDbContextFactory{PgHaDbContext}"/>, the <see cref="AllowListSerializer"/>
+    /// singleton (also as <see cref="IStoredValueSerializer"/>; register your types on it before the host starts) and
+    /// <see cref="EfCorePersistenceProvider"/> (singleton). Plug it into WorkflowCore with <see cref="UsePgHaStore"/>.
+    /// </summary>
+    public static IServiceCollection AddPgHaStore(this IServiceCollection services, string sqliteFilePath, Action<PgHaStoreOptions>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sqliteFilePath);
+        var options = new PgHaStoreOptions();
+        configure?.Invoke(options);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(sqliteFilePath));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+
+        services.AddSingleton(options);
+        services.TryAddSingleton<IDbContextFactory<PgHaDbContext>>(new SqlitePgHaDbContextFactory(SqliteStore.BuildOptions(sqliteFilePath, options)));
+        services.TryAddSingleton<AllowListSerializer>();
+        services.TryAddSingleton<IStoredValueSerializer>(sp => sp.GetRequiredService<AllowListSerializer>());
+        services.TryAddSingleton<EfCorePersistenceProvider>();
+        return services;
+    }
+
+    /// <summary>Makes WorkflowCore persist through <see cref="EfCorePersistenceProvider"/> (inside <c>AddWorkflow(o => ...)</c>).</summary>
+    public static WorkflowOptions UsePgHaStore(this WorkflowOptions options)
+    {
+        options.UsePersistence(sp => sp.GetRequiredService<EfCorePersistenceProvider>());
+        return options;
+    }
+}
+
+/// <summary>Creates a fresh SQLite context per call from prebuilt options (cheap: the model is cached per type).</summary>
+public sealed class SqlitePgHaDbContextFactory : IDbContextFactory<PgHaDbContext>
+{
+    private readonly DbContextOptions<SqlitePgHaDbContext> _options;
+
+    public SqlitePgHaDbContextFactory(DbContextOptions<SqlitePgHaDbContext> options) => _options = options;
+
+    public SqlitePgHaDbContextFactory(string sqliteFilePath, PgHaStoreOptions? options = null)
+        : this(SqliteStore.BuildOptions(sqliteFilePath, options)) { }
+
+    public PgHaDbContext CreateDbContext() => new SqlitePgHaDbContext(_options);
+}
