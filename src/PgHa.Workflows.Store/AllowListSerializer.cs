@@ -11,7 +11,8 @@ namespace PgHa.Workflows.Store;
 /// <c>{"$t":"tag","v":&lt;System.Text.Json value&gt;}</c>. A tag survives renames and moves of the CLR type,
 /// and stored text can never name a type to instantiate (the WorkflowCore default, Newtonsoft with
 /// TypeNameHandling.All, can).
-/// Built in: string, bool, int, long, double, decimal, Guid, DateTime, DateTimeOffset, TimeSpan, JsonElement and
+/// Built-in tags (reserved): string, bool, int, long, double, decimal, guid, datetime, datetimeoffset, timespan, json,
+/// wc.* for WorkflowCore types. Built in: string, bool, int, long, double, decimal, Guid, DateTime, DateTimeOffset, TimeSpan, JsonElement and
 /// WorkflowCore's own persistence types (its container steps test <c>PersistenceData is ControlPersistenceData</c>,
 /// so they must come back as themselves).
 /// Thread-safe; register your types at start-up, before the workflow host starts.
@@ -29,16 +30,16 @@ public sealed partial class AllowListSerializer : IStoredValueSerializer
     public AllowListSerializer(JsonSerializerOptions? options = null)
     {
         _options = options ?? new JsonSerializerOptions(JsonSerializerDefaults.General);
-        Register<string>("str");
+        Register<string>("string");
         Register<bool>("bool");
-        Register<int>("i32");
-        Register<long>("i64");
-        Register<double>("f64");
-        Register<decimal>("dec");
+        Register<int>("int");
+        Register<long>("long");
+        Register<double>("double");
+        Register<decimal>("decimal");
         Register<Guid>("guid");
-        Register<DateTime>("dt");
-        Register<DateTimeOffset>("dto");
-        Register<TimeSpan>("ts");
+        Register<DateTime>("datetime");
+        Register<DateTimeOffset>("datetimeoffset");
+        Register<TimeSpan>("timespan");
         Register<JsonElement>("json");
         Register<ControlPersistenceData>("wc.control");
         Register<IteratorPersistenceData>("wc.iterator");

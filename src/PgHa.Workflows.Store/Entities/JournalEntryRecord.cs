@@ -29,4 +29,8 @@ public static class JournalStatus
     public const string Interrupted = "Interrupted";
     public const string Cancelled = "Cancelled";
     public const string Skipped = "Skipped";
+    /// <summary>The node slept durably (a Delay); a later row records the wake-up.</summary>
+    public const string Sleeping = "Sleeping";
+    /// <summary>A Fork branch reached its Join before the other branches.</summary>
+    public const string Arrived = "Arrived";
 }

@@ -27,4 +27,6 @@ public static class RunStatus
     public const string Completed = "Completed";
     public const string Failed = "Failed";
     public const string Cancelled = "Cancelled";
+
+    public static bool IsFinished(string status) => status is Completed or Failed or Cancelled;
 }
