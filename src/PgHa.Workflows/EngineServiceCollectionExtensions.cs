@@ -1,0 +1,70 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using PgHa.Secrets;
+using PgHa.Workflows.Activities;
+using PgHa.Workflows.Activities.BuiltIn;
+using PgHa.Workflows.Compilation;
+using PgHa.Workflows.Runtime;
+using PgHa.Workflows.Store;
+using WorkflowCore.Interface;
+using WorkflowCore.Services.ErrorHandlers;
+
+namespace PgHa.Workflows;
+
+public static class EngineServiceCollectionExtensions
+{
+    /// <summary>
+    /// The runbook engine on the SQLite store at <paramref name="databaseFile"/>: WorkflowCore with our persistence,
+    /// bounded error handling, the built-in activities and the <see cref="RunbookRuntime"/> facade (a hosted service).
+    /// </summary>
+    public static IServiceCollection AddRunbookEngine(this IServiceCollection services, string databaseFile,
+        Action<RuntimeOptions>? configure = null)
+    {
+        var options = new RuntimeOptions();
+        configure?.Invoke(options);
+        services.AddSingleton(options);
+        services.AddPgHaStore(databaseFile);
+        services.AddWorkflow(o =>
+        {
+            o.UsePgHaStore();
+            o.UsePollInterval(options.PollInterval);
+        });
+        // WorkflowCore retries a failing step forever by default; ours gives up after a few tries.
+        services.RemoveAll<IWorkflowErrorHandler>();
+        services.AddTransient<IWorkflowErrorHandler, CompensateHandler>();
+        services.AddTransient<IWorkflowErrorHandler, BoundedRetryErrorHandler>();
+        services.AddTransient<IWorkflowErrorHandler, TerminateHandler>();
+        services.AddTransient<IWorkflowErrorHandler, SuspendHandler>();
+
+        services.TryAddSingleton<SecretRedactor>();
+        services.AddSingleton<ActivityCatalog>();
+        services.AddSingleton<RunbookCompiler>();
+        services.AddSingleton<RunbookLibrary>();
+        services.AddSingleton<RunEvents>();
+        services.AddSingleton<RunCancellations>();
+        services.AddSingleton<RunTerminator>();
+        services.AddSingleton<RunJournal>();
+        services.AddSingleton<CheckpointBuffer>();
+        services.AddSingleton<ICheckpointContributor>(sp => sp.GetRequiredService<CheckpointBuffer>());
+        services.AddSingleton<ICheckpointContributor, RunStatusContributor>();
+        services.AddSingleton<RunbookRuntime>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunbookRuntime>());
+
+        services.AddActivity<Fork>();
+        services.AddActivity<Join>();
+        services.AddActivity<Fail>();
+        services.AddActivity<Delay>();
+        services.AddActivity<Log>();
+        services.AddActivity<WaitForApproval>();
+        return services;
+    }
+
+    /// <summary>Makes an activity available to runbooks under the name in its [Activity] attribute.</summary>
+    public static IServiceCollection AddActivity<TActivity>(this IServiceCollection services) where TActivity : class, IActivity
+    {
+        services.AddTransient<TActivity>();
+        services.AddSingleton(new ActivityRegistration(typeof(TActivity)));
+        return services;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using PgHa.Secrets;
+using PgHa.Workflows.Store;
+using PgHa.Workflows.Store.Entities;
+
+namespace PgHa.Workflows.Runtime;
+
+/// <summary>
+/// The per-attempt record of every node. An attempt's start is written at once (so an attempt cut short by a
+/// crash stays visible); its end is written in the same transaction as the checkpoint that moves the run on.
+/// </summary>
+public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, CheckpointBuffer checkpoint, RunEvents events)
+{
+    public async Task<long> StartAttemptAsync(string runId, string nodeId, string pointerId, int attempt, string inputsJson,
+        CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Set<JournalEntryRecord>()
+            .Where(j => j.RunId == runId && j.PointerId == pointerId && j.Status == JournalStatus.Running)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JournalStatus.Interrupted)
+                .SetProperty(j => j.EndedAt, now)
+                .SetProperty(j => j.Error, "the server stopped while this attempt was in flight; the node runs again"), cancellationToken);
+        var row = new JournalEntryRecord
+        {
+            RunId = runId, NodeId = nodeId, PointerId = pointerId, Attempt = attempt,
+            Status = JournalStatus.Running, StartedAt = now, InputsJson = inputsJson,
+        };
+        db.Add(row);
+        await db.SaveChangesAsync(cancellationToken);
+        events.Publish(runId, RunEventKinds.NodeStarted, nodeId, attempt, JournalStatus.Running);
+        return row.Id;
+    }
+
+    /// <summary>Queues the end of an attempt into the run's next checkpoint.</summary>
+    public void EndAttempt(string instanceId, AttemptEnd end)
+    {
+        checkpoint.Add(instanceId, db =>
+        {
+            var row = db.Find<JournalEntryRecord>(end.JournalId);
+            if (row is null) return;
+            row.Status = end.Status;
+            row.EndedAt = DateTime.UtcNow;
+            row.Outcome = end.Outcome;
+            row.OutputsJson = end.Outputs is null ? null : JsonSerializer.Serialize(end.Outputs);
+            row.Log = end.Log;
+            row.Error = end.Error;
+        });
+        checkpoint.AfterCommit(instanceId, () =>
+            events.Publish(end.RunId, RunEventKinds.NodeEnded, end.NodeId, end.Attempt, end.Status, end.Outcome, end.Error));
+    }
+
+    /// <summary>Records a node pass that did not run an activity (skipped, or a branch arriving at its Join).</summary>
+    public void RecordPass(string instanceId, string runId, string nodeId, string pointerId, int attempt, string status, string message)
+    {
+        var now = DateTime.UtcNow;
+        checkpoint.Add(instanceId, db => db.Add(new JournalEntryRecord
+        {
+            RunId = runId, NodeId = nodeId, PointerId = pointerId, Attempt = attempt, Status = status,
+            StartedAt = now, EndedAt = now, Log = message,
+        }));
+        checkpoint.AfterCommit(instanceId, () =>
+            events.Publish(runId, RunEventKinds.NodeEnded, nodeId, attempt, status, message: message));
+    }
+}
+
+public sealed record AttemptEnd(string RunId, string NodeId, int Attempt, long JournalId, string Status, string? Outcome,
+    IReadOnlyDictionary<string, JsonElement>? Outputs, string? Log, string? Error);
+
+/// <summary>Collects an attempt's log lines (redacted), streams them live, and caps what the journal keeps.</summary>
+public sealed class AttemptLog(string runId, string nodeId, int attempt, RunEvents events, SecretRedactor redactor)
+{
+    private const int MaxJournalChars = 256 * 1024;
+    private readonly StringBuilder _text = new();
+    private readonly Lock _gate = new();
+    private bool _truncated;
+
+    public void Write(string line)
+    {
+        var clean = redactor.Redact(line);
+        lock (_gate)
+        {
+            if (_text.Length + clean.Length + 1 <= MaxJournalChars) _text.AppendLine(clean);
+            else _truncated = true;
+        }
+        events.Publish(runId, RunEventKinds.NodeLog, nodeId, attempt, message: clean);
+    }
+
+    public string? Text
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_text.Length == 0) return null;
+                return _truncated ? _text + $"[log truncated at {MaxJournalChars} characters]" : _text.ToString();
+            }
+        }
+    }
+}

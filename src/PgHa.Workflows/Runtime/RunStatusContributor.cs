@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using PgHa.Workflows.Store;
+using PgHa.Workflows.Store.Entities;
+using WorkflowCore.Models;
+
+namespace PgHa.Workflows.Runtime;
+
+/// <summary>
+/// Keeps the run row in step with its WorkflowCore instance inside the checkpoint transaction: creates it if the
+/// server stopped between starting the instance and recording the run, and records the final status.
+/// </summary>
+public sealed class RunStatusContributor(RunEvents events, RunCancellations cancellations) : ICheckpointContributor
+{
+    private readonly ConcurrentDictionary<string, byte> _knownRuns = new(StringComparer.Ordinal);
+
+    public void Contribute(PgHaDbContext db, WorkflowInstance instance)
+    {
+        if (instance.Data is not RunData data) return;
+        var finished = instance.Status is WorkflowStatus.Complete or WorkflowStatus.Terminated;
+        if (!finished && _knownRuns.ContainsKey(data.RunId)) return;
+
+        var run = db.Runs.FirstOrDefault(r => r.RunId == data.RunId);
+        if (run is null)
+        {
+            run = NewRunRecord(data, instance.Id, instance.CreateTime);
+            db.Add(run);
+        }
+        _knownRuns.TryAdd(data.RunId, 0);
+        if (!finished || RunStatus.IsFinished(run.Status)) return;
+
+        (run.Status, run.Error) = FinalStatus(instance, data, run);
+        run.EndedAt = instance.CompleteTime ?? DateTime.UtcNow;
+        var (runId, status, error) = (run.RunId, run.Status, run.Error);
+        db.SavedChanges += (_, _) =>
+        {
+            _knownRuns.TryRemove(runId, out _);
+            cancellations.Forget(runId);
+            events.Publish(runId, RunEventKinds.RunEnded, status: status, message: error);
+        };
+    }
+
+    public static RunRecord NewRunRecord(RunData data, string instanceId, DateTime startedAt) => new()
+    {
+        RunId = data.RunId, WorkflowInstanceId = instanceId, RunbookId = data.RunbookId, RunbookVersion = data.RunbookVersion,
+        ClusterId = data.ClusterId, InputsJson = JsonSerializer.Serialize(data.Inputs), DryRun = data.DryRun,
+        StartedBy = data.StartedBy, StartedAt = startedAt, Status = RunStatus.Running,
+        ClusterSnapshotJson = data.Cluster?.GetRawText(),
+    };
+
+    private static (string Status, string? Error) FinalStatus(WorkflowInstance instance, RunData data, RunRecord run)
+    {
+        if (data.Cancelled || run.CancelRequested) return (RunStatus.Cancelled, "cancelled");
+        if (data.Failure is not null) return (RunStatus.Failed, data.Failure);
+        return instance.Status == WorkflowStatus.Complete
+            ? (RunStatus.Completed, null)
+            : (RunStatus.Failed, "the engine terminated the run after repeated internal errors; see the server log");
+    }
+}

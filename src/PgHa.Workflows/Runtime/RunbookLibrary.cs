@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using PgHa.Workflows.Activities;
+using PgHa.Workflows.Compilation;
+using PgHa.Workflows.Model;
+using PgHa.Workflows.Store;
+using PgHa.Workflows.Store.Entities;
+using PgHa.Workflows.Validation;
+using WorkflowCore.Interface;
+
+namespace PgHa.Workflows.Runtime;
+
+/// <summary>
+/// Stored runbook versions: validated before they are saved, immutable once saved, compiled and registered with
+/// WorkflowCore exactly once and never deregistered (a run of a missing version would spin in the engine).
+/// </summary>
+public sealed class RunbookLibrary(
+    IDbContextFactory<PgHaDbContext> contexts,
+    ActivityCatalog catalog,
+    RunbookCompiler compiler,
+    IWorkflowRegistry registry,
+    ILogger<RunbookLibrary> logger)
+{
+    private readonly ConcurrentDictionary<(string, int), CompiledRunbook> _compiled = new();
+    private readonly SemaphoreSlim _saveGate = new(1, 1);
+
+    public IReadOnlyList<RunbookError> Validate(string json)
+    {
+        var parsed = RunbookJson.Parse(json);
+        return parsed.Definition is null ? parsed.Errors : new RunbookValidator(catalog).Validate(parsed.Definition);
+    }
+
+    /// <summary>
+    /// Saves a runbook version. The same content under an existing version is accepted as unchanged; different
+    /// content under an existing version is refused. With <paramref name="asNextVersion"/> the version in the JSON is
+    /// replaced by the next free one.
+    /// </summary>
+    public async Task<SavedRunbook> SaveAsync(string json, string savedBy, bool asNextVersion, CancellationToken cancellationToken = default)
+    {
+        var parsed = RunbookJson.Parse(json);
+        if (parsed.Definition is null) throw new RunbookValidationException(parsed.Errors);
+        var definition = parsed.Definition;
+
+        await _saveGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var latest = await db.RunbookVersions.Where(v => v.RunbookId == definition.Id)
+                .MaxAsync(v => (int?)v.Version, cancellationToken) ?? 0;
+            if (asNextVersion) definition = definition with { Version = latest + 1 };
+
+            var errors = new RunbookValidator(catalog).Validate(definition);
+            if (errors.Count > 0) throw new RunbookValidationException(errors);
+
+            var canonical = RunbookJson.Serialize(definition);
+            var existing = await db.RunbookVersions.AsNoTracking()
+                .FirstOrDefaultAsync(v => v.RunbookId == definition.Id && v.Version == definition.Version, cancellationToken);
+            if (existing is not null)
+            {
+                if (existing.Json == canonical) return new SavedRunbook(definition, Created: false);
+                throw new RunbookValidationException([new RunbookError(null, "version",
+                    $"version {definition.Version} of '{definition.Id}' already exists with different content and saved versions never change; save it as version {latest + 1}")]);
+            }
+
+            var compiled = Register(definition);
+            db.RunbookVersions.Add(new RunbookVersionRecord
+            {
+                RunbookId = definition.Id, Version = definition.Version, Name = definition.Name, Json = canonical,
+                CreatedAt = DateTime.UtcNow, CreatedBy = savedBy,
+            });
+            await db.SaveChangesAsync(cancellationToken);
+            logger.LogInformation("Saved runbook {RunbookId} version {Version} by {SavedBy}", definition.Id, definition.Version, savedBy);
+            return new SavedRunbook(compiled.Definition, Created: true);
+        }
+        finally
+        {
+            _saveGate.Release();
+        }
+    }
+
+    /// <summary>Loads every <c>*.json</c> of a folder as a runbook version; problems are reported per file, never thrown.</summary>
+    public async Task<IReadOnlyList<SeedResult>> SeedFromFolderAsync(string folder, CancellationToken cancellationToken = default)
+    {
+        var results = new List<SeedResult>();
+        if (!Directory.Exists(folder)) return results;
+        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order())
+        {
+            try
+            {
+                var saved = await SaveAsync(await File.ReadAllTextAsync(file, cancellationToken), "seed:" + Path.GetFileName(file),
+                    asNextVersion: false, cancellationToken);
+                results.Add(new SeedResult(file, saved.Definition.Id, saved.Definition.Version, saved.Created, []));
+            }
+            catch (RunbookValidationException e)
+            {
+                logger.LogError("Runbook file {File} was not loaded:\n{Errors}", file, string.Join("\n", e.Errors));
+                results.Add(new SeedResult(file, null, null, false, e.Errors));
+            }
+        }
+        return results;
+    }
+
+    /// <summary>Compiles and registers every stored version; returns the versions that no longer compile.</summary>
+    public async Task<IReadOnlyList<(string Id, int Version, string Problem)>> RegisterStoredAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var broken = new List<(string, int, string)>();
+        foreach (var row in await db.RunbookVersions.AsNoTracking().ToListAsync(cancellationToken))
+        {
+            var parsed = RunbookJson.Parse(row.Json);
+            try
+            {
+                if (parsed.Definition is null) throw new RunbookValidationException(parsed.Errors);
+                Register(parsed.Definition);
+            }
+            catch (RunbookValidationException e)
+            {
+                broken.Add((row.RunbookId, row.Version, string.Join("; ", e.Errors)));
+            }
+        }
+        return broken;
+    }
+
+    public async Task<CompiledRunbook?> GetAsync(string id, int? version, CancellationToken cancellationToken = default)
+    {
+        if (version is { } v && _compiled.TryGetValue((id, v), out var known)) return known;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.RunbookVersions.AsNoTracking().Where(r => r.RunbookId == id);
+        var row = version is { } wanted
+            ? await query.FirstOrDefaultAsync(r => r.Version == wanted, cancellationToken)
+            : await query.OrderByDescending(r => r.Version).FirstOrDefaultAsync(cancellationToken);
+        if (row is null) return null;
+        if (_compiled.TryGetValue((row.RunbookId, row.Version), out known)) return known;
+        var parsed = RunbookJson.Parse(row.Json);
+        return parsed.Definition is null ? null : Register(parsed.Definition);
+    }
+
+    public async Task<IReadOnlyList<RunbookVersionInfo>> ListVersionsAsync(string? id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.RunbookVersions.AsNoTracking();
+        if (id is not null) query = query.Where(r => r.RunbookId == id);
+        return (await query.OrderBy(r => r.RunbookId).ThenBy(r => r.Version)
+                .Select(r => new { r.RunbookId, r.Version, r.Name, r.CreatedAt, r.CreatedBy }).ToListAsync(cancellationToken))
+            .Select(r => new RunbookVersionInfo(r.RunbookId, r.Version, r.Name, r.CreatedAt, r.CreatedBy)).ToList();
+    }
+
+    private CompiledRunbook Register(RunbookDefinition definition) =>
+        _compiled.GetOrAdd((definition.Id, definition.Version), _ =>
+        {
+            var compiled = compiler.Compile(definition);
+            if (!registry.IsRegistered(definition.Id, definition.Version))
+                registry.RegisterWorkflow(compiled.Workflow);
+            return compiled;
+        });
+}
+
+public sealed record SavedRunbook(RunbookDefinition Definition, bool Created);
+
+public sealed record SeedResult(string File, string? RunbookId, int? Version, bool Created, IReadOnlyList<RunbookError> Errors);
+
+public sealed record RunbookVersionInfo(string Id, int Version, string Name, DateTime CreatedAt, string? CreatedBy);

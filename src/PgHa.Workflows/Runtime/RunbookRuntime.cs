@@ -1,0 +1,326 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PgHa.Workflows.Activities;
+using PgHa.Workflows.Compilation;
+using PgHa.Workflows.Model;
+using PgHa.Workflows.Store;
+using PgHa.Workflows.Store.Entities;
+using PgHa.Workflows.Validation;
+using WorkflowCore.Interface;
+using WorkflowCore.Models;
+
+namespace PgHa.Workflows.Runtime;
+
+/// <summary>
+/// The one entry point of the engine for the API and CLI: runbooks, runs, approvals, cancellation and live events.
+/// Nothing outside the engine names WorkflowCore.
+/// </summary>
+public sealed class RunbookRuntime(
+    RunbookLibrary library,
+    IDbContextFactory<PgHaDbContext> contexts,
+    EfCorePersistenceProvider store,
+    AllowListSerializer serializer,
+    IWorkflowHost host,
+    RunEvents events,
+    RunCancellations cancellations,
+    RunTerminator terminator,
+    IEnumerable<IClusterSnapshots> clusters,
+    RuntimeOptions options,
+    ILogger<RunbookRuntime> logger) : IHostedService
+{
+    private readonly SemaphoreSlim _startGate = new(1, 1);
+    private CancellationTokenSource? _sweeper;
+    private Task? _sweeperTask;
+
+    public RunbookLibrary Runbooks => library;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        serializer.Register<RunData>("pgha.run");
+        serializer.Register<StepState>("pgha.step");
+        serializer.Register<ApprovalDecisionEvent>("pgha.approval-decision");
+        store.EnsureStoreExists();
+
+        foreach (var folder in options.RunbookFolders)
+            await library.SeedFromFolderAsync(folder, cancellationToken);
+        var broken = await library.RegisterStoredAsync(cancellationToken);
+        await FailRunsOfBrokenVersionsAsync(broken, cancellationToken);
+        await RestoreCancellationsAsync(cancellationToken);
+
+        await host.StartAsync(cancellationToken);
+        _sweeper = new CancellationTokenSource();
+        _sweeperTask = Task.Run(() => SweepExpiredApprovalsAsync(_sweeper.Token), CancellationToken.None);
+        logger.LogInformation("Runbook runtime started");
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_sweeper is not null)
+        {
+            await _sweeper.CancelAsync();
+            try { await _sweeperTask!; } catch (OperationCanceledException) { }
+        }
+        await host.StopAsync(cancellationToken);
+    }
+
+    public async Task<RunView> StartRunAsync(StartRunRequest request, CancellationToken cancellationToken = default)
+    {
+        var runbook = await library.GetAsync(request.RunbookId, request.Version, cancellationToken)
+                      ?? throw new NotFoundException("runbook", request.Version is { } v ? $"{request.RunbookId} v{v}" : request.RunbookId,
+                          "list runbooks with GET /api/runbooks or 'pgha runbooks list'");
+        var inputs = RunInputs.Check(runbook.Definition, request.Inputs);
+
+        JsonElement? cluster = null;
+        if (request.ClusterId is { } clusterId)
+        {
+            foreach (var source in clusters)
+                if ((cluster = await source.TakeAsync(clusterId, cancellationToken)) is not null) break;
+            if (cluster is null)
+                throw new NotFoundException("cluster", clusterId, "import it first (POST /api/clusters or 'pgha clusters import')");
+        }
+
+        var runId = "run-" + Guid.NewGuid().ToString("N")[..12];
+        var data = new RunData
+        {
+            RunId = runId, RunbookId = runbook.Definition.Id, RunbookVersion = runbook.Definition.Version,
+            ClusterId = request.ClusterId, DryRun = request.DryRun, Inputs = inputs, StartedBy = request.StartedBy, Cluster = cluster,
+        };
+
+        // One mutating run per cluster: a second concurrent failover on the same hosts is never what anyone wants.
+        await _startGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (request.ClusterId is not null && !request.DryRun)
+            {
+                await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+                var busy = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r =>
+                    r.ClusterId == request.ClusterId && !r.DryRun && r.Status == RunStatus.Running, cancellationToken);
+                if (busy is not null)
+                    throw new ConflictException($"cluster '{request.ClusterId}' is busy with run {busy.RunId} ({busy.RunbookId}, started by {busy.StartedBy}); wait for it to end or cancel it");
+            }
+            var instanceId = await host.StartWorkflow(runbook.Definition.Id, runbook.Definition.Version, data, runId);
+            await EnsureRunRecordAsync(data, instanceId, cancellationToken);
+        }
+        finally
+        {
+            _startGate.Release();
+        }
+
+        logger.LogInformation("Run {RunId} of {RunbookId} v{Version} started by {StartedBy} (dry run: {DryRun})",
+            runId, data.RunbookId, data.RunbookVersion, data.StartedBy, data.DryRun);
+        events.Publish(runId, RunEventKinds.RunStarted, status: RunStatus.Running, message: $"{data.RunbookId} v{data.RunbookVersion}");
+        return (await GetRunAsync(runId, cancellationToken))!;
+    }
+
+    public async Task<RunView?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.RunId == runId, cancellationToken);
+        if (run is null) return null;
+        var journal = await db.Journal.AsNoTracking().Where(j => j.RunId == runId).OrderBy(j => j.Id).ToListAsync(cancellationToken);
+        var approvals = await db.Approvals.AsNoTracking().Where(a => a.RunId == runId).OrderBy(a => a.Id).ToListAsync(cancellationToken);
+        var runbook = await library.GetAsync(run.RunbookId, run.RunbookVersion, cancellationToken);
+
+        return new RunView
+        {
+            Run = Summarize(run, approvals.Any(a => a.Decision is null)),
+            Inputs = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(run.InputsJson) ?? [],
+            Nodes = NodeStates(runbook?.Definition, journal),
+            Journal = journal.Select(ToView).ToList(),
+            Approvals = approvals.Select(a => ToView(a, run.StartedBy)).ToList(),
+        };
+    }
+
+    public async Task<IReadOnlyList<RunSummary>> ListRunsAsync(RunFilter filter, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.Runs.AsNoTracking();
+        if (filter.Status is not null) query = query.Where(r => r.Status == filter.Status);
+        if (filter.RunbookId is not null) query = query.Where(r => r.RunbookId == filter.RunbookId);
+        if (filter.ClusterId is not null) query = query.Where(r => r.ClusterId == filter.ClusterId);
+        var runs = await query.OrderByDescending(r => r.StartedAt).Take(Math.Clamp(filter.Limit, 1, 1000)).ToListAsync(cancellationToken);
+        var ids = runs.Select(r => r.RunId).ToList();
+        var waiting = (await db.Approvals.AsNoTracking().Where(a => ids.Contains(a.RunId) && a.Decision == null)
+            .Select(a => a.RunId).ToListAsync(cancellationToken)).ToHashSet();
+        return runs.Select(r => Summarize(r, waiting.Contains(r.RunId))).ToList();
+    }
+
+    public async Task<IReadOnlyList<ApprovalView>> ListOpenApprovalsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var open = await (from a in db.Approvals.AsNoTracking()
+                          join r in db.Runs.AsNoTracking() on a.RunId equals r.RunId
+                          where a.Decision == null
+                          orderby a.RequestedAt
+                          select new { a, r.StartedBy }).ToListAsync(cancellationToken);
+        return open.Select(x => ToView(x.a, x.StartedBy)).ToList();
+    }
+
+    /// <summary>Records a decision on the open approval of a node and resumes the run. Only the first decision counts.</summary>
+    public async Task<ApprovalView> DecideAsync(string runId, string nodeId, ApprovalChoice choice, string decidedBy, string? comment,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.RunId == runId, cancellationToken)
+                  ?? throw new NotFoundException("run", runId, "list runs with GET /api/runs");
+        var approval = await db.Approvals.Where(a => a.RunId == runId && a.NodeId == nodeId)
+                           .OrderByDescending(a => a.Id).FirstOrDefaultAsync(cancellationToken)
+                       ?? throw new NotFoundException("approval for node", nodeId, $"run {runId} has not asked for an approval at that node");
+        var decision = choice == ApprovalChoice.Approve ? ActivityOutcomes.Approved : ActivityOutcomes.Rejected;
+        await RecordDecisionAsync(db, approval, decision, decidedBy, comment, cancellationToken);
+        return ToView(approval, run.StartedBy);
+    }
+
+    public async Task<RunSummary> CancelRunAsync(string runId, string cancelledBy, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.FirstOrDefaultAsync(r => r.RunId == runId, cancellationToken)
+                  ?? throw new NotFoundException("run", runId, "list runs with GET /api/runs");
+        if (RunStatus.IsFinished(run.Status))
+            throw new ConflictException($"run {runId} already ended ({run.Status}); there is nothing to cancel");
+        run.CancelRequested = true;
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogWarning("Run {RunId} cancelled by {CancelledBy}", runId, cancelledBy);
+        cancellations.Cancel(runId);
+        terminator.Request(run.WorkflowInstanceId);
+        return Summarize(run, false);
+    }
+
+    public RunSubscription Watch(string? runId) => events.Subscribe(runId);
+
+    private async Task RecordDecisionAsync(PgHaDbContext db, ApprovalRecord approval, string decision, string? decidedBy, string? comment,
+        CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        // Conditional update: of two concurrent decisions exactly one wins.
+        var won = await db.Approvals.Where(a => a.Id == approval.Id && a.Decision == null).ExecuteUpdateAsync(s => s
+            .SetProperty(a => a.Decision, decision).SetProperty(a => a.DecidedBy, decidedBy)
+            .SetProperty(a => a.DecidedAt, now).SetProperty(a => a.Comment, comment), cancellationToken);
+        if (won == 0)
+        {
+            await db.Entry(approval).ReloadAsync(cancellationToken);
+            throw new ConflictException($"the approval at node '{approval.NodeId}' was already decided: {approval.Decision} by {approval.DecidedBy ?? "the system"} at {approval.DecidedAt:u}");
+        }
+        (approval.Decision, approval.DecidedBy, approval.DecidedAt, approval.Comment) = (decision, decidedBy, now, comment);
+        await host.PublishEvent(NodeStepBody.ApprovalEvent, approval.EventKey,
+            new ApprovalDecisionEvent { Decision = decision, DecidedBy = decidedBy, Comment = comment, DecidedAtUtc = now }, now);
+        logger.LogInformation("Approval at node {NodeId} of run {RunId}: {Decision} by {DecidedBy}", approval.NodeId, approval.RunId, decision, decidedBy);
+        events.Publish(approval.RunId, RunEventKinds.ApprovalDecided, approval.NodeId, status: decision, message: comment);
+    }
+
+    private async Task SweepExpiredApprovalsAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+                var now = DateTime.UtcNow;
+                var expired = await db.Approvals.Where(a => a.Decision == null && a.ExpiresAt != null && a.ExpiresAt <= now)
+                    .ToListAsync(cancellationToken);
+                foreach (var approval in expired)
+                {
+                    try
+                    {
+                        await RecordDecisionAsync(db, approval, ActivityOutcomes.TimedOut, null, "no decision before the approval expired", cancellationToken);
+                    }
+                    catch (ConflictException)
+                    {
+                        // Decided by a person a moment before it expired.
+                    }
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Sweeping expired approvals failed; retrying");
+            }
+            await Task.Delay(options.ApprovalSweepInterval, cancellationToken);
+        }
+    }
+
+    private async Task EnsureRunRecordAsync(RunData data, string instanceId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (await db.Runs.AnyAsync(r => r.RunId == data.RunId, cancellationToken)) return;
+        db.Runs.Add(RunStatusContributor.NewRunRecord(data, instanceId, DateTime.UtcNow));
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // The first checkpoint may have recorded the run first; anything else is a real failure.
+            await using var check = await contexts.CreateDbContextAsync(cancellationToken);
+            if (!await check.Runs.AnyAsync(r => r.RunId == data.RunId, cancellationToken)) throw;
+        }
+    }
+
+    private async Task FailRunsOfBrokenVersionsAsync(IReadOnlyList<(string Id, int Version, string Problem)> broken, CancellationToken cancellationToken)
+    {
+        if (broken.Count == 0) return;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        foreach (var (id, version, problem) in broken)
+        {
+            logger.LogError("Runbook {RunbookId} v{Version} no longer compiles: {Problem}", id, version, problem);
+            var runs = await db.Runs.Where(r => r.RunbookId == id && r.RunbookVersion == version && r.Status == RunStatus.Running)
+                .ToListAsync(cancellationToken);
+            foreach (var run in runs)
+            {
+                // An unregistered version makes WorkflowCore spin on the instance; end it before the host starts.
+                var instance = await store.GetWorkflowInstance(run.WorkflowInstanceId, cancellationToken);
+                if (instance is not null && instance.Status == WorkflowStatus.Runnable)
+                {
+                    instance.Status = WorkflowStatus.Terminated;
+                    instance.CompleteTime = DateTime.UtcNow;
+                    if (instance.Data is RunData data) data.Failure = $"runbook {id} v{version} no longer compiles: {problem}";
+                    await store.PersistWorkflow(instance, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private async Task RestoreCancellationsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        foreach (var run in await db.Runs.AsNoTracking().Where(r => r.CancelRequested && r.Status == RunStatus.Running).ToListAsync(cancellationToken))
+        {
+            cancellations.Cancel(run.RunId);
+            terminator.Request(run.WorkflowInstanceId);
+        }
+    }
+
+    private static RunSummary Summarize(RunRecord r, bool waiting) => new(r.RunId, r.RunbookId, r.RunbookVersion, r.ClusterId, r.Status,
+        r.DryRun, waiting && r.Status == RunStatus.Running, r.StartedBy, r.StartedAt, r.EndedAt, r.Error);
+
+    private static IReadOnlyList<NodeStateView> NodeStates(RunbookDefinition? runbook, List<JournalEntryRecord> journal)
+    {
+        if (runbook is null) return [];
+        return runbook.Nodes.Select(n =>
+        {
+            var rows = journal.Where(j => j.NodeId == n.Id).ToList();
+            var last = rows.LastOrDefault();
+            return new NodeStateView(n.Id, n.DisplayName, n.Activity, last?.Status ?? "NotStarted",
+                rows.Select(r => r.Attempt).DefaultIfEmpty(0).Max(), last?.Outcome ?? rows.LastOrDefault(r => r.Outcome is not null)?.Outcome,
+                rows.FirstOrDefault()?.StartedAt, last?.EndedAt, last?.Error);
+        }).ToList();
+    }
+
+    private static JournalEntryView ToView(JournalEntryRecord j) => new(j.Id, j.NodeId, j.Attempt, j.Status, j.StartedAt, j.EndedAt,
+        j.Outcome, j.OutputsJson is null ? null : JsonSerializer.Deserialize<JsonElement>(j.OutputsJson), j.Log, j.Error);
+
+    private static ApprovalView ToView(ApprovalRecord a, string startedBy) => new(a.Id, a.RunId, a.NodeId, a.Prompt, a.AllowedRole,
+        a.RequestedAt, a.ExpiresAt, a.Decision, a.DecidedBy, a.DecidedAt, a.Comment, startedBy);
+}
+
+public sealed class RuntimeOptions
+{
+    /// <summary>Folders whose runbook JSON files are seeded into the store at start.</summary>
+    public List<string> RunbookFolders { get; } = [];
+
+    public TimeSpan ApprovalSweepInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often WorkflowCore looks for runnable runs (resumption after a restart waits at most this long).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,22 @@
+using PgHa.Workflows.Validation;
+
+namespace PgHa.Workflows.Runtime;
+
+/// <summary>A request the runtime refuses; the message says what to change.</summary>
+public abstract class RuntimeRequestException(string message) : Exception(message);
+
+public sealed class NotFoundException(string what, string id, string hint)
+    : RuntimeRequestException($"{what} '{id}' does not exist; {hint}")
+{
+    public string What { get; } = what;
+}
+
+/// <summary>Bad run inputs, one error per field.</summary>
+public sealed class RunInputException(IReadOnlyList<RunbookError> errors)
+    : RuntimeRequestException("The run inputs are invalid:\n" + string.Join("\n", errors.Select(e => " - " + e)))
+{
+    public IReadOnlyList<RunbookError> Errors { get; } = errors;
+}
+
+/// <summary>The request conflicts with the current state (a busy cluster, a decided approval, a finished run).</summary>
+public sealed class ConflictException(string message) : RuntimeRequestException(message);
