@@ -11,17 +11,20 @@ internal sealed class ScramSha256
 {
     private readonly string _password;
     private readonly string _clientNonce;
+    private readonly string _user;
     private string? _authMessage;
     private byte[]? _saltedPassword;
 
-    public ScramSha256(string password, string? clientNonce = null)
+    public ScramSha256(string password, string? clientNonce = null, string user = "")
     {
         _password = password;
+        _user = user;
         _clientNonce = clientNonce ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
     }
 
-    // PostgreSQL takes the user name from the startup packet, so the SCRAM user name is left empty (as libpq does).
-    private string ClientFirstBare => $"n=,r={_clientNonce}";
+    // PostgreSQL takes the user name from the startup packet, so the SCRAM user name is left empty (as libpq does);
+    // a name is accepted only so the RFC 7677 test vector can be reproduced.
+    private string ClientFirstBare => $"n={_user},r={_clientNonce}";
 
     public string ClientFirstMessage => "n,," + ClientFirstBare;
 
