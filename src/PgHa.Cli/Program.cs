@@ -1,0 +1,7 @@
+using System.CommandLine;
+using PgHa.Cli.Commands;
+
+var root = new RootCommand("pgha: PostgreSQL HA runbooks (switchover, failover, rebuild) over SSH");
+// Each feature adds its own command group here.
+if (OperatingSystem.IsLinux()) root.Add(LabCommands.Create());
+return await root.Parse(args).InvokeAsync();
