@@ -112,10 +112,12 @@ public sealed class SmokeTokens
     {
         try
         {
-            // to_regclass avoids an error (and a logged ERROR on the server) before the table has replicated.
-            await using var command = new NpgsqlCommand(
-                "SELECT CASE WHEN to_regclass('pgha_smoke.tokens') IS NULL THEN false " +
-                "ELSE EXISTS (SELECT 1 FROM pgha_smoke.tokens WHERE token = $1) END", connection);
+            // Checked first and separately: the planner resolves the table name even inside an untaken CASE branch,
+            // and a standby may not have replayed the CREATE TABLE yet.
+            await using (var exists = new NpgsqlCommand("SELECT to_regclass('pgha_smoke.tokens') IS NOT NULL", connection))
+                if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                    return false;
+            await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pgha_smoke.tokens WHERE token = $1)", connection);
             command.Parameters.Add(new NpgsqlParameter { Value = token });
             return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }

@@ -99,6 +99,8 @@ public sealed class PgBouncerAdmin(PgBouncerAdminEndpoint endpoint)
     /// <summary>
     /// PAUSE [db]: pgbouncer waits until every server connection of the database(s) is released, then holds new
     /// queries. The command returns only when that drain is complete, so it gets its own bound.
+    /// Measured with pgbouncer 1.18: a client whose pool has never had a server connection, logging in during
+    /// PAUSE, waits server_login_retry (15 s) after RESUME; pools with live traffic resume at once.
     /// </summary>
     public Task PauseAsync(string? database = null, TimeSpan? drainTimeout = null, CancellationToken cancellationToken = default) =>
         CommandAsync(WithDatabase("PAUSE", database), drainTimeout ?? TimeSpan.FromSeconds(30), cancellationToken);
