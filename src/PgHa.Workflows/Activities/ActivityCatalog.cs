@@ -106,7 +106,7 @@ internal static class InputSchemas
     };
 
     public static JsonObject For(Type inputType) =>
-        ActivityJson.Options.GetJsonSchemaAsNode(inputType, ExporterOptions) as JsonObject
+        ActivityJson.SchemaOptions.GetJsonSchemaAsNode(inputType, ExporterOptions) as JsonObject
         ?? throw new InvalidOperationException($"{inputType.Name} is not an object type.");
 
     public static IReadOnlyDictionary<string, InputField> Fields(JsonObject schema)

@@ -51,4 +51,10 @@ public static class ActivityJson
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowReadingFromString,
         TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
+
+    /// <summary>For input schemas: strict types (execution reads numbers from strings, the schema must not advertise it).</summary>
+    public static readonly JsonSerializerOptions SchemaOptions = new(Options)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict,
+    };
 }

@@ -1,0 +1,105 @@
+using PgHa.Workflows.Runtime;
+using PgHa.Workflows.Store.Entities;
+using static PgHa.Workflows.Tests.Runbooks;
+
+namespace PgHa.Workflows.Tests;
+
+public sealed class ApprovalTests : IAsyncLifetime
+{
+    private EngineHarness _engine = null!;
+
+    public async Task InitializeAsync()
+    {
+        _engine = await EngineHarness.StartAsync();
+        await _engine.SaveAsync(Json("gated",
+            [Rec("before"), ("approve", "WaitForApproval", new { prompt = "Promote the slave?" }), Rec("promote"), Rec("abort")],
+            ["before -Done-> approve", "approve -Approved-> promote", "approve -Rejected-> abort"]));
+    }
+
+    public async Task DisposeAsync() => await _engine.DisposeAsync();
+
+    [Fact]
+    public async Task Approved_run_continues_on_the_approved_branch_and_records_who_and_why()
+    {
+        var runId = (await _engine.StartAsync("gated")).Run.RunId;
+        var waiting = await _engine.WaitUntilAsync(runId, r => r.Run.WaitingForApproval);
+        Assert.Equal(JournalStatus.Waiting, waiting.Nodes.Single(n => n.NodeId == "approve").State);
+        Assert.Equal(0, _engine.Recorder.Count("promote"));
+        Assert.Single(await _engine.Runtime.ListOpenApprovalsAsync());
+
+        await _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Approve, "alice", "lag is zero");
+        var run = await _engine.WaitForEndAsync(runId);
+
+        Assert.Equal(RunStatus.Completed, run.Run.Status);
+        Assert.Equal(["before", "promote"], _engine.Recorder.Executions);
+        var approval = Assert.Single(run.Approvals);
+        Assert.Equal(("Approved", "alice", "lag is zero"), (approval.Decision, approval.DecidedBy, approval.Comment));
+        Assert.Empty(await _engine.Runtime.ListOpenApprovalsAsync());
+    }
+
+    [Fact]
+    public async Task Rejected_run_takes_the_rejected_branch()
+    {
+        var runId = (await _engine.StartAsync("gated")).Run.RunId;
+        await _engine.WaitUntilAsync(runId, r => r.Run.WaitingForApproval);
+
+        await _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Reject, "bob", "not now");
+        var run = await _engine.WaitForEndAsync(runId);
+
+        Assert.Equal(["before", "abort"], _engine.Recorder.Executions);
+        Assert.Equal("Rejected", run.Approvals.Single().Decision);
+    }
+
+    [Fact]
+    public async Task A_second_decision_is_refused_and_does_not_change_the_first()
+    {
+        var runId = (await _engine.StartAsync("gated")).Run.RunId;
+        await _engine.WaitUntilAsync(runId, r => r.Run.WaitingForApproval);
+        await _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Approve, "alice", null);
+
+        var refused = await Assert.ThrowsAsync<ConflictException>(() =>
+            _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Reject, "mallory", null));
+        var run = await _engine.WaitForEndAsync(runId);
+
+        Assert.Contains("already decided: Approved by alice", refused.Message);
+        Assert.Equal("alice", run.Approvals.Single().DecidedBy);
+        Assert.Equal(0, _engine.Recorder.Count("abort"));
+    }
+
+    [Fact]
+    public async Task An_approval_nobody_decides_expires_with_TimedOut()
+    {
+        await _engine.SaveAsync(Json("expiring",
+            [("approve", "WaitForApproval", new { prompt = "ok?", expiresAfterSeconds = 1 }), Rec("expired")],
+            ["approve -TimedOut-> expired"]));
+
+        var run = await _engine.WaitForEndAsync((await _engine.StartAsync("expiring")).Run.RunId);
+
+        Assert.Equal(RunStatus.Completed, run.Run.Status);
+        Assert.Equal("TimedOut", run.Approvals.Single().Decision);
+        Assert.Equal(["expired"], _engine.Recorder.Executions);
+    }
+
+    [Fact]
+    public async Task Dry_run_plans_the_approval_without_waiting()
+    {
+        var run = await _engine.WaitForEndAsync((await _engine.StartAsync("gated", dryRun: true)).Run.RunId);
+
+        Assert.Equal(RunStatus.Completed, run.Run.Status);
+        Assert.Empty(run.Approvals);
+        Assert.Contains("[plan] would wait for approval", run.Journal.Single(j => j.NodeId == "approve").Log);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_run_that_waits_for_approval_ends_it()
+    {
+        var runId = (await _engine.StartAsync("gated")).Run.RunId;
+        await _engine.WaitUntilAsync(runId, r => r.Run.WaitingForApproval);
+
+        await _engine.Runtime.CancelRunAsync(runId, "tester");
+        var run = await _engine.WaitForEndAsync(runId);
+
+        Assert.Equal(RunStatus.Cancelled, run.Run.Status);
+        Assert.Equal(0, _engine.Recorder.Count("promote"));
+    }
+}
