@@ -1,0 +1,46 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using PgHa.Clusters;
+using PgHa.Server.Auth;
+using PgHa.Workflows.Clusters;
+using PgHa.Workflows.Runtime;
+
+namespace PgHa.Server.Api;
+
+public static class ClustersApi
+{
+    public static IEndpointRouteBuilder MapClustersApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/clusters").WithTags("Clusters").RequireAuthorization(Roles.Viewer);
+
+        api.MapGet("/", async (ClusterDirectory clusters, CancellationToken ct) => TypedResults.Ok(await clusters.ListAsync(ct)))
+            .WithSummary("Every cluster inventory: id, name, roles, host count");
+
+        api.MapGet("/{id}", async (string id, ClusterDirectory clusters, CancellationToken ct) =>
+                TypedResults.Ok(await clusters.GetAsync(id, ct) ?? throw NotFound(id)))
+            .WithSummary("A cluster inventory (secret references only, never secret values)");
+
+        api.MapGet("/{id}/export", async (string id, ClusterDirectory clusters, CancellationToken ct) =>
+                TypedResults.Text(await clusters.ExportAsync(id, ct) ?? throw NotFound(id), "application/json"))
+            .Produces<ClusterInventory>()
+            .WithSummary("The inventory as an importable JSON file");
+
+        api.MapPost("/", async Task<Results<Created<ClusterInventory>, Ok<ClusterInventory>>> (
+                HttpRequest request, ClusterDirectory clusters, ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                var result = await clusters.ImportAsync(await RequestBody.ReadAsync(request), user.PrincipalName(), ct);
+                return result.Created
+                    ? TypedResults.Created($"/api/clusters/{result.Inventory.Id}", result.Inventory)
+                    : TypedResults.Ok(result.Inventory);
+            })
+            .RequireAuthorization(Roles.Operator)
+            .Accepts<JsonObject>("application/json")
+            .ProducesValidationProblem()
+            .WithSummary("Imports an inventory (201 when new; an existing cluster of that id is replaced, 200)");
+        return app;
+    }
+
+    private static NotFoundException NotFound(string id) =>
+        new("cluster", id, "list clusters with GET /api/clusters or 'pgha clusters list'");
+}

@@ -1,0 +1,92 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using PgHa.Server.Auth;
+using PgHa.Workflows.Model;
+using PgHa.Workflows.Runtime;
+
+namespace PgHa.Server.Api;
+
+public static class RunbooksApi
+{
+    public static IEndpointRouteBuilder MapRunbooksApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/runbooks").WithTags("Runbooks").RequireAuthorization(Roles.Viewer);
+
+        api.MapGet("/", async (RunbookRuntime runtime, CancellationToken ct) =>
+                TypedResults.Ok(Latest(await runtime.Runbooks.ListVersionsAsync(null, ct))))
+            .WithSummary("Every runbook with its latest version");
+
+        api.MapGet("/{id}", async (string id, int? version, RunbookRuntime runtime, CancellationToken ct) =>
+                TypedResults.Ok((await runtime.Runbooks.GetAsync(id, version, ct) ?? throw NotFound(id, version)).Definition))
+            .WithSummary("A runbook definition: the latest version, or ?version=N");
+
+        api.MapGet("/{id}/versions", async (string id, RunbookRuntime runtime, CancellationToken ct) =>
+            {
+                var versions = await runtime.Runbooks.ListVersionsAsync(id, ct);
+                return versions.Count == 0 ? throw NotFound(id, null) : TypedResults.Ok(versions);
+            })
+            .WithSummary("Every saved version of a runbook");
+
+        api.MapPost("/validate", async (HttpRequest request, RunbookRuntime runtime) =>
+            {
+                var errors = runtime.Runbooks.Validate(await RequestBody.ReadAsync(request));
+                return errors.Count == 0
+                    ? Results.Ok(new ValidationReport(true, []))
+                    : ApiProblems.Validation(errors, "The runbook is invalid");
+            })
+            .Accepts<JsonObject>("application/json")
+            .Produces<ValidationReport>()
+            .ProducesValidationProblem()
+            .WithSummary("Validates a runbook without saving it; 400 with one entry per field when it is invalid");
+
+        api.MapPost("/", async (HttpRequest request, RunbookRuntime runtime, ClaimsPrincipal user, CancellationToken ct) =>
+                Saved(await runtime.Runbooks.SaveAsync(await RequestBody.ReadAsync(request), user.PrincipalName(), asNextVersion: false, ct)))
+            .RequireAuthorization(Roles.Operator)
+            .Accepts<JsonObject>("application/json")
+            .ProducesValidationProblem()
+            .WithSummary("Saves a runbook version as given (201 when new, 200 when identical to the stored one)");
+
+        api.MapPut("/{id}", async (string id, HttpRequest request, RunbookRuntime runtime, ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                var json = await RequestBody.ReadAsync(request);
+                var parsed = RunbookJson.Parse(json);
+                if (parsed.Definition is { } d && d.Id != id)
+                    throw new RequestFieldException("id", $"the body is runbook '{d.Id}' but the URL names '{id}'");
+                return Saved(await runtime.Runbooks.SaveAsync(json, user.PrincipalName(), asNextVersion: true, ct));
+            })
+            .RequireAuthorization(Roles.Operator)
+            .Accepts<JsonObject>("application/json")
+            .ProducesValidationProblem()
+            .WithSummary("Saves the body as the next version of the runbook (the version in the body is ignored)");
+        return app;
+    }
+
+    private static Results<Created<RunbookDefinition>, Ok<RunbookDefinition>> Saved(SavedRunbook saved) => saved.Created
+        ? TypedResults.Created($"/api/runbooks/{saved.Definition.Id}?version={saved.Definition.Version}", saved.Definition)
+        : TypedResults.Ok(saved.Definition);
+
+    private static IReadOnlyList<RunbookVersionInfo> Latest(IReadOnlyList<RunbookVersionInfo> versions) =>
+        versions.GroupBy(v => v.Id).Select(g => g.MaxBy(v => v.Version)!).OrderBy(v => v.Id).ToList();
+
+    private static NotFoundException NotFound(string id, int? version) =>
+        new("runbook", version is { } v ? $"{id} v{v}" : id, "list runbooks with GET /api/runbooks or 'pgha runbooks list'");
+}
+
+public sealed record ValidationReport(bool Valid, IReadOnlyList<string> Errors);
+
+/// <summary>Bodies that the engine parses itself (runbooks, cluster inventories) are read as text.</summary>
+internal static class RequestBody
+{
+    public const int MaxBytes = 4 * 1024 * 1024;
+
+    public static async Task<string> ReadAsync(HttpRequest request)
+    {
+        if (request.ContentLength is > MaxBytes)
+            throw new RequestFieldException("$", $"the body is larger than {MaxBytes / 1024 / 1024} MiB");
+        using var reader = new StreamReader(request.Body);
+        var text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        if (string.IsNullOrWhiteSpace(text)) throw new RequestFieldException("$", "the request body is empty; send the JSON document");
+        return text;
+    }
+}

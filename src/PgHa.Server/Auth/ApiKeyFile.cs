@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace PgHa.Server.Auth;
+
+/// <summary>One API key as stored: never the key itself, only its SHA-256.</summary>
+public sealed record ApiKeyEntry(string Name, string Role, string Hash, DateTime Created);
+
+/// <summary>
+/// The API keys, in a JSON file only root may read (mode 600) next to the database. Keys are 256 random bits, so an
+/// unsalted SHA-256 is enough to make a stolen file useless. The server re-reads the file when it changes, so keys
+/// created with <c>pgha keys create</c> work without a restart.
+/// </summary>
+public sealed class ApiKeyFile(string path)
+{
+    public const string KeyPrefix = "pgha_";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private readonly Lock _gate = new();
+    private (DateTime Stamp, long Length, IReadOnlyList<ApiKeyEntry> Entries)? _cache;
+
+    public string Path => path;
+
+    public IReadOnlyList<ApiKeyEntry> List()
+    {
+        lock (_gate)
+        {
+            if (!File.Exists(path)) return [];
+            var info = new FileInfo(path);
+            if (_cache is { } c && c.Stamp == info.LastWriteTimeUtc && c.Length == info.Length) return c.Entries;
+            CheckMode();
+            var entries = JsonSerializer.Deserialize<List<ApiKeyEntry>>(File.ReadAllText(path), Json) ?? [];
+            _cache = (info.LastWriteTimeUtc, info.Length, entries);
+            return entries;
+        }
+    }
+
+    /// <summary>The entry of a presented key, or null. Compares hashes in constant time.</summary>
+    public ApiKeyEntry? Find(string key)
+    {
+        var hash = Hash(key);
+        ApiKeyEntry? found = null;
+        foreach (var entry in List())
+            if (CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(entry.Hash), Encoding.ASCII.GetBytes(hash)))
+                found = entry;
+        return found;
+    }
+
+    /// <summary>Creates a key and returns it; this is the only time it is ever visible. With replace, a key of the same name is revoked.</summary>
+    public string Create(string name, string role, bool replace = false)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("the key needs a name (who uses it)");
+        if (!Roles.IsKnown(role)) throw new ArgumentException($"unknown role '{role}'; use one of {string.Join(", ", Roles.Ordered)}");
+        var key = KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        lock (_gate)
+        {
+            var entries = List().ToList();
+            if (entries.Any(e => e.Name == name))
+            {
+                if (!replace) throw new ArgumentException($"a key named '{name}' already exists; revoke it first or choose another name");
+                entries.RemoveAll(e => e.Name == name);
+            }
+            entries.Add(new ApiKeyEntry(name, role, Hash(key), DateTime.UtcNow));
+            Write(entries);
+        }
+        return key;
+    }
+
+    public bool Revoke(string name)
+    {
+        lock (_gate)
+        {
+            var entries = List().ToList();
+            if (entries.RemoveAll(e => e.Name == name) == 0) return false;
+            Write(entries);
+            return true;
+        }
+    }
+
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    private void Write(List<ApiKeyEntry> entries)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        var temp = path + ".tmp";
+        // Created with mode 600 from the start: there is no moment when others could read it.
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(temp, options))
+            JsonSerializer.Serialize(stream, entries, Json);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temp, path, overwrite: true);
+        _cache = null;
+    }
+
+    private void CheckMode()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+            throw new InvalidOperationException($"API keys file '{path}' is readable or writable by others; run 'chmod 600 {path}'.");
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.FileProviders;
+using PgHa.Server.Api;
+using PgHa.Server.Auth;
+using PgHa.Server.Pages;
+using PgHa.Workflows;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace PgHa.Server.Hosting;
+
+/// <summary>Builds the server: the engine in-process, the API, auth, logging and the operator page. Used by Program and by 'pgha up'.</summary>
+public static class PgHaServer
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+            builder.WebHost.UseUrls(ServerSettings.DefaultUrl);
+
+        var settings = ServerSettings.From(builder.Configuration, builder.Environment.ContentRootPath);
+        builder.Services.AddSingleton(settings);
+        AddLogging(builder, settings);
+
+        builder.Services.AddRunbookEngine(settings.DatabaseFile, o =>
+        {
+            if (settings.RunbookFolder is { } folder) o.RunbookFolders.Add(folder);
+            o.SecretsFile = settings.SecretsFile;
+            o.PollInterval = settings.PollInterval;
+        });
+        builder.Services.AddApiKeyAuth(settings.KeysFile);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.WriteIndented = false);
+        builder.Services.AddOpenApi();
+        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        builder.Services.AddSingleton<Audit>();
+        builder.Services.AddSingleton<RunControl>();
+        builder.Services.AddSingleton<RunEventStream>();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSerilogRequestLogging(o => o.GetLevel = (ctx, _, e) =>
+            e is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Debug);
+        if (settings.DesignerFolder is { } designer && File.Exists(Path.Combine(designer, "index.html")))
+        {
+            var files = new PhysicalFileProvider(designer);
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        }
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi().AllowAnonymous();
+        app.MapHealthApi();
+        app.MapActivitiesApi();
+        app.MapRunbooksApi();
+        app.MapClustersApi();
+        app.MapRunsApi();
+        app.MapApprovalsApi();
+        if (settings.DesignerFolder is null || !File.Exists(Path.Combine(settings.DesignerFolder, "index.html")))
+            app.MapHomePage();
+        return app;
+    }
+
+    /// <summary>
+    /// At the first start there is no key at all; create an admin key and show it once on the console (never in the
+    /// log file). Returns the key, or null when keys exist.
+    /// </summary>
+    public static string? EnsureFirstKey(WebApplication app, TextWriter console)
+    {
+        var keys = app.Services.GetRequiredService<ApiKeyFile>();
+        if (keys.List().Count > 0) return null;
+        var key = keys.Create("admin", Roles.Admin);
+        console.WriteLine($"""
+
+            No API keys existed, so an admin key was created. It is shown only this once; keep it safe:
+
+                {key}
+
+            Stored (hashed) in {keys.Path}. More keys: pgha keys create --name NAME --role viewer|operator|approver|admin
+
+            """);
+        return key;
+    }
+
+    private static void AddLogging(WebApplicationBuilder builder, ServerSettings settings)
+    {
+        builder.Services.AddSerilog((_, log) => log
+                .MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("WorkflowCore", LogEventLevel.Warning)
+                .ReadFrom.Configuration(builder.Configuration)
+                .Enrich.FromLogContext()
+                .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}")
+                .WriteTo.File(new CompactJsonFormatter(), Path.Combine(settings.LogDirectory, "pgha-.log"),
+                    rollingInterval: RollingInterval.Day, retainedFileCountLimit: 31, fileSizeLimitBytes: 100 * 1024 * 1024,
+                    rollOnFileSizeLimit: true),
+            // Several servers may live in one process (tests); each keeps its own logger.
+            preserveStaticLogger: true);
+    }
+}
