@@ -1,0 +1,32 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using PgHa.Activities.Checks;
+using PgHa.Activities.Hosts;
+using PgHa.Activities.PgBouncer;
+using PgHa.Activities.Scripts;
+using PgHa.Remote;
+using PgHa.Secrets;
+using PgHa.Workflows;
+
+namespace PgHa.Activities;
+
+public static class ActivitiesServiceCollectionExtensions
+{
+    /// <summary>The PostgreSQL HA activities (InstallPackage, UploadScripts, RunRemoteScript, SwitchPgBouncer, SmokeTest, CheckCluster) and the SSH pool they share.</summary>
+    public static IServiceCollection AddPostgresHaActivities(this IServiceCollection services, Action<ScriptOptions>? configure = null)
+    {
+        var options = new ScriptOptions();
+        configure?.Invoke(options);
+        services.AddSingleton(options);
+        services.TryAddSingleton<SecretRedactor>();
+        services.TryAddSingleton(sp => new SshConnectionPool(sp.GetRequiredService<SecretRedactor>(), sp.GetService<ILoggerFactory>()));
+        services.AddActivity<InstallPackage>();
+        services.AddActivity<UploadScripts>();
+        services.AddActivity<RunRemoteScript>();
+        services.AddActivity<SwitchPgBouncer>();
+        services.AddActivity<SmokeTest>();
+        services.AddActivity<CheckCluster>();
+        return services;
+    }
+}

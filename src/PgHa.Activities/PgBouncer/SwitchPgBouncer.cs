@@ -1,0 +1,204 @@
+using System.ComponentModel;
+using Npgsql;
+using PgHa.Postgres;
+using PgHa.Postgres.PgBouncer;
+using PgHa.Remote;
+using PgHa.Workflows.Activities;
+
+namespace PgHa.Activities.PgBouncer;
+
+public sealed record SwitchPgBouncerInput
+{
+    [Description("Roles or host names whose pgbouncer is switched, e.g. [\"master\", \"slave\"].")]
+    public required IReadOnlyList<string> PgbouncerHosts { get; init; }
+
+    [Description("Role or host name of the PostgreSQL server pgbouncer must send clients to.")]
+    public required string Target { get; init; }
+
+    [Description("reload: rewrite [databases] and RELOAD. pause: PAUSE, rewrite, RELOAD, RESUME in one step (no client sees the old server after the switch).")]
+    public string Mode { get; init; } = "reload";
+
+    [Description("Seconds PAUSE may wait for running transactions to finish.")]
+    public int DrainTimeoutSeconds { get; init; } = 30;
+
+    [Description("Seconds the route verification may take per pgbouncer.")]
+    public int VerifyTimeoutSeconds { get; init; } = 20;
+}
+
+[Activity("SwitchPgBouncer", Description = "Points each pgbouncer's [databases] at the target (atomic write), starts or RELOADs it (optionally inside PAUSE/RESUME), then verifies the route by connecting through it.",
+    Category = "PgBouncer", Mutates = true)]
+[ActivityOutput("target", "Address pgbouncer now routes to.")]
+[ActivityOutput("routes", "pgbouncer host → { serverAddress, inRecovery, wrote, changed, started } per database.")]
+public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
+{
+    protected override async Task<ActivityResult> ExecuteAsync(SwitchPgBouncerInput input, ActivityContext context)
+    {
+        ClusterHosts cluster;
+        IReadOnlyList<HostRef> bouncers;
+        HostRef target;
+        string ini;
+        try
+        {
+            cluster = ClusterHosts.For(context);
+            bouncers = cluster.ResolveAll(input.PgbouncerHosts, "pgbouncerHosts");
+            target = cluster.Resolve(input.Target);
+            if (input.Mode is not ("reload" or "pause")) throw new ActivityInputException($"mode: '{input.Mode}' must be reload or pause");
+            ini = PgBouncerLayout.Config(cluster.Inventory, target.Address).RenderIni();
+        }
+        catch (Exception e) when (e is ActivityInputException or ArgumentException) { return ActivityResult.Failed(e.Message); }
+
+        context.Log($"target {target} = {target.Address}:{cluster.Inventory.Ports.Postgres}; mode {input.Mode}");
+        var results = await HostFanOut.RunAsync(bouncers, context, (host, log) =>
+            SwitchOneAsync(cluster, host, target, ini, input, context, log));
+        var ok = results.Where(r => r.Succeeded).ToList();
+        var outputs = new { target = target.Address, routes = ok.ToDictionary(r => r.Host.Name, r => r.Value) };
+        return ok.Count == results.Count ? ActivityResult.Done(outputs) : ActivityResult.Failed(HostFanOut.Failures(results), outputs);
+    }
+
+    private static async Task<object> SwitchOneAsync(ClusterHosts cluster, HostRef host, HostRef target, string ini,
+        SwitchPgBouncerInput input, ActivityContext context, Action<string> log)
+    {
+        var ct = context.CancellationToken;
+        var inventory = cluster.Inventory;
+        var remote = cluster.Remote(host, HostAccount.Deploy);
+        var iniPath = PgBouncerLayout.IniFile(inventory);
+        var current = await remote.RunAsync(new RemoteCommand { Program = "cat", Arguments = ["--", iniPath], ThrowOnFailure = false, Timeout = TimeSpan.FromSeconds(30) }, null, ct);
+        var changed = !current.Succeeded || current.StdOut != ini;
+        var running = await IsRunningAsync(remote, inventory, ct);
+        log($"{iniPath}: {(changed ? "needs the new [databases]" : "already points at " + target.Address)}; pgbouncer {(running ? "running" : "not running")}");
+
+        if (context.DryRun)
+        {
+            if (changed) context.Plan($"{host.Name}: write {iniPath} with\n{PgBouncerLayout.Config(inventory, target.Address).RenderDatabasesSection()}");
+            context.Plan(running ? $"{host.Name}: {(input.Mode == "pause" ? "PAUSE, RELOAD, RESUME" : "RELOAD")}" : $"{host.Name}: start {PgBouncerLayout.Binary} -d {iniPath}");
+            return new { changed, started = false, verified = false };
+        }
+
+        var admin = cluster.PgBouncerAdmin(host);
+        var started = false;
+        if (!running)
+        {
+            await WriteIniAsync(remote, iniPath, ini, log, ct);
+            var start = new RemoteCommand { Program = PgBouncerLayout.Binary, Arguments = ["-d", iniPath], Timeout = TimeSpan.FromSeconds(30) };
+            log("$ " + start.Describe());
+            await remote.RunAsync(start, line => log(line.Text), ct);
+            started = true;
+            await WaitForAdminAsync(admin, TimeSpan.FromSeconds(15), ct);
+        }
+        else if (input.Mode == "pause")
+        {
+            // A pool that never had a server connection stalls clients that log in during PAUSE; open one first.
+            foreach (var db in inventory.Databases) await RouteAsync(cluster, host, db, ct);
+            log("PAUSE");
+            await admin.PauseAsync(null, TimeSpan.FromSeconds(Math.Max(1, input.DrainTimeoutSeconds)), ct);
+            try
+            {
+                if (changed) await WriteIniAsync(remote, iniPath, ini, log, ct);
+                log("RELOAD");
+                await admin.ReloadAsync(ct);
+            }
+            finally
+            {
+                // Never leave clients paused, even when the write or reload failed.
+                log("RESUME");
+                await admin.ResumeAsync(null, CancellationToken.None);
+            }
+        }
+        else if (changed)
+        {
+            await WriteIniAsync(remote, iniPath, ini, log, ct);
+            log("RELOAD");
+            await admin.ReloadAsync(ct);
+        }
+
+        var shown = await admin.ShowDatabasesAsync(ct);
+        foreach (var db in inventory.Databases)
+        {
+            var row = shown.FirstOrDefault(d => d.Name == db);
+            if (row?.Host != target.Address || row.Port != inventory.Ports.Postgres)
+                throw new InvalidOperationException($"SHOW DATABASES on {host.Name} routes {db} to {row?.Host}:{row?.Port}, not {target.Address}:{inventory.Ports.Postgres}");
+        }
+
+        var verified = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var db in inventory.Databases)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(Math.Max(1, input.VerifyTimeoutSeconds));
+            while (true)
+            {
+                var (address, inRecovery) = await RouteAsync(cluster, host, db, ct);
+                if (address == target.Address)
+                {
+                    var wrote = false;
+                    if (!inRecovery)
+                    {
+                        var token = $"pgha-switch-{context.RunId}-{context.NodeId}-{host.Name}";
+                        await new SmokeTokens().WriteAsync(cluster.AppEndpoint(host, db, throughPgBouncer: true), token, host.Name + " pgbouncer", ct);
+                        wrote = true;
+                    }
+                    log($"{db} via {host.Address}:{inventory.Ports.PgBouncer} reaches {address} (in recovery: {inRecovery}){(wrote ? ", write accepted" : "")}");
+                    verified[db] = new { serverAddress = address, inRecovery, wrote };
+                    break;
+                }
+                if (DateTime.UtcNow > deadline)
+                    throw new InvalidOperationException($"{db} through pgbouncer on {host.Name} reaches {address}, not the target {target.Address}");
+                await Task.Delay(500, ct);
+            }
+        }
+        return new { changed, started, verified };
+    }
+
+    private static async Task<bool> IsRunningAsync(RemoteHost remote, PgHa.Clusters.ClusterInventory inventory, CancellationToken ct)
+    {
+        var pid = PgBouncerLayout.PidFile(inventory);
+        var check = await remote.RunAsync(new RemoteCommand
+        {
+            Script = $"pid=$(cat -- {ShellQuoting.Quote(pid)} 2>/dev/null) && [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null && grep -q pgbouncer \"/proc/$pid/cmdline\"",
+            ThrowOnFailure = false, Timeout = TimeSpan.FromSeconds(30),
+        }, null, ct);
+        return check.Succeeded;
+    }
+
+    private static async Task WriteIniAsync(RemoteHost remote, string iniPath, string ini, Action<string> log, CancellationToken ct)
+    {
+        var local = Path.Combine(Path.GetTempPath(), $"pgha-pgbouncer-{Guid.NewGuid():N}.ini");
+        try
+        {
+            await File.WriteAllTextAsync(local, ini, ct);
+            // Upload renames a temp file over the old one, so pgbouncer never reads half a config.
+            var report = await remote.UploadFileAsync(local, iniPath, new UploadOptions { Mode = (UnixFileMode)Convert.ToInt32("640", 8) }, ct);
+            log($"wrote {iniPath} ({(report.Transferred.Count > 0 ? "changed" : "unchanged")})");
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+    }
+
+    private static async Task WaitForAdminAsync(PgBouncerAdmin admin, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                await admin.ShowVersionAsync(ct);
+                return;
+            }
+            catch (PgBouncerAdminException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(300, ct);
+            }
+        }
+    }
+
+    /// <summary>Which server a new client of <paramref name="database"/> lands on through this pgbouncer.</summary>
+    internal static async Task<(string Address, bool InRecovery)> RouteAsync(ClusterHosts cluster, HostRef bouncer, string database, CancellationToken ct)
+    {
+        var endpoint = cluster.AppEndpoint(bouncer, database, throughPgBouncer: true);
+        await using var connection = await PostgresProbe.OpenAsync(endpoint, ct);
+        await using var command = new NpgsqlCommand("SELECT host(inet_server_addr()), pg_is_in_recovery()", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.IsDBNull(0) ? "local socket" : reader.GetString(0), reader.GetBoolean(1));
+    }
+}
