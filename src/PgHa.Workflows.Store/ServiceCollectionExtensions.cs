@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using WorkflowCore.Models;
@@ -36,15 +37,18 @@ public static class PgHaStoreServiceCollectionExtensions
     }
 }
 
-/// <summary>Creates a fresh SQLite context per call from prebuilt options (cheap: the model is cached per type).</summary>
+/// <summary>
+/// A fresh SQLite context per call, taken from an EF context pool: the provider opens one per engine call, and
+/// pooling removes the per-context service setup from every checkpoint. Contexts are reset when returned.
+/// </summary>
 public sealed class SqlitePgHaDbContextFactory : IDbContextFactory<PgHaDbContext>
 {
-    private readonly DbContextOptions<SqlitePgHaDbContext> _options;
+    private readonly PooledDbContextFactory<SqlitePgHaDbContext> _pool;
 
-    public SqlitePgHaDbContextFactory(DbContextOptions<SqlitePgHaDbContext> options) => _options = options;
+    public SqlitePgHaDbContextFactory(DbContextOptions<SqlitePgHaDbContext> options) => _pool = new PooledDbContextFactory<SqlitePgHaDbContext>(options);
 
     public SqlitePgHaDbContextFactory(string sqliteFilePath, PgHaStoreOptions? options = null)
         : this(SqliteStore.BuildOptions(sqliteFilePath, options)) { }
 
-    public PgHaDbContext CreateDbContext() => new SqlitePgHaDbContext(_options);
+    public PgHaDbContext CreateDbContext() => _pool.CreateDbContext();
 }

@@ -51,10 +51,17 @@ internal sealed class SqlitePragmaInterceptor : DbConnectionInterceptor
         return Task.CompletedTask;
     }
 
+    // Pragmas stick to the physical connection, which the pool reuses: apply them once per native handle
+    // instead of once per open (every provider call opens one).
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _configured = new();
+
     private void Apply(DbConnection connection)
     {
+        var handle = (connection as SqliteConnection)?.Handle;
+        if (handle is not null && _configured.TryGetValue(handle, out _)) return;
         using var cmd = connection.CreateCommand();
         cmd.CommandText = _pragmas;
         cmd.ExecuteNonQuery();
+        if (handle is not null) _configured.AddOrUpdate(handle, handle);
     }
 }
