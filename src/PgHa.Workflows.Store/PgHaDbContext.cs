@@ -24,6 +24,7 @@ public class PgHaDbContext : DbContext
     public DbSet<RunRecord> Runs => Set<RunRecord>();
     public DbSet<JournalEntryRecord> Journal => Set<JournalEntryRecord>();
     public DbSet<ApprovalRecord> Approvals => Set<ApprovalRecord>();
+    public DbSet<ClusterRecord> Clusters => Set<ClusterRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -174,6 +175,15 @@ public class PgHaDbContext : DbContext
             e.Property(x => x.DecidedBy).HasMaxLength(200);
             e.HasIndex(x => x.RunId);
             e.HasIndex(x => x.Decision);
+        });
+
+        b.Entity<ClusterRecord>(e =>
+        {
+            e.ToTable("Clusters");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(100);
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.UpdatedBy).HasMaxLength(200);
         });
     }
 

@@ -84,6 +84,34 @@ namespace PgHa.Workflows.Store.Migrations.Sqlite
                     b.ToTable("Approvals", (string)null);
                 });
 
+            modelBuilder.Entity("PgHa.Workflows.Store.Entities.ClusterRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Clusters", (string)null);
+                });
+
             modelBuilder.Entity("PgHa.Workflows.Store.Entities.JournalEntryRecord", b =>
                 {
                     b.Property<long>("Id")
