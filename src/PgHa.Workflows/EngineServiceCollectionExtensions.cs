@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using PgHa.Secrets;
 using PgHa.Workflows.Activities;
 using PgHa.Workflows.Activities.BuiltIn;
+using PgHa.Workflows.Clusters;
 using PgHa.Workflows.Compilation;
 using PgHa.Workflows.Runtime;
 using PgHa.Workflows.Store;
@@ -38,6 +39,10 @@ public static class EngineServiceCollectionExtensions
         services.AddTransient<IWorkflowErrorHandler, SuspendHandler>();
 
         services.TryAddSingleton<SecretRedactor>();
+        services.TryAddSingleton(sp => new SecretStore(sp.GetRequiredService<SecretRedactor>(), options.SecretsFile));
+        services.AddSingleton<ClusterDirectory>();
+        services.AddSingleton<IClusterSnapshots>(sp => sp.GetRequiredService<ClusterDirectory>());
+        services.AddSingleton<IRunTemplateSources, ClusterTemplateSources>();
         services.AddSingleton<ActivityCatalog>();
         services.AddSingleton<RunbookCompiler>();
         services.AddSingleton<RunbookLibrary>();

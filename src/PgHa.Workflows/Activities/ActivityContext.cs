@@ -19,6 +19,9 @@ public sealed class ActivityContext
     public required bool DryRun { get; init; }
 
     public required string? ClusterId { get; init; }
+
+    /// <summary>The cluster inventory as it was when the run started (null for runs without a cluster).</summary>
+    public required PgHa.Clusters.ClusterInventory? Cluster { get; init; }
     public required IReadOnlyDictionary<string, JsonElement> RunInputs { get; init; }
     public required IServiceProvider Services { get; init; }
 

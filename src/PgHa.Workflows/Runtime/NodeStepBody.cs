@@ -95,7 +95,7 @@ public sealed class NodeStepBody(
             var activityContext = new ActivityContext(log.Write)
             {
                 RunId = run.RunId, NodeId = NodeId, Node = node.Node, Attempt = attempt, DryRun = run.DryRun,
-                ClusterId = run.ClusterId, RunInputs = run.Inputs, Services = services, CancellationToken = linked.Token,
+                ClusterId = run.ClusterId, Cluster = run.Cluster?.Deserialize<PgHa.Clusters.ClusterInventory>(PgHa.Clusters.ClusterInventory.JsonOptions), RunInputs = run.Inputs, Services = services, CancellationToken = linked.Token,
             };
             // WaitAsync: an activity that ignores its token still cannot hold the run past its timeout.
             result = await activity.ExecuteAsync(input, activityContext).WaitAsync(linked.Token);
@@ -179,7 +179,7 @@ public sealed class NodeStepBody(
             return Complete(context, run, ActivityOutcomes.Approved, new Dictionary<string, JsonElement>(), null);
         }
 
-        var key = $"{run.RunId}:{NodeId}:{pointerId}";
+        var key = $"{run.RunId}:{pointerId}";
         var requestedAt = DateTime.UtcNow;
         checkpoint.Add(instanceId, db =>
         {

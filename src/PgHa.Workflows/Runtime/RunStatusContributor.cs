@@ -7,8 +7,8 @@ using WorkflowCore.Models;
 namespace PgHa.Workflows.Runtime;
 
 /// <summary>
-/// Keeps the run row in step with its WorkflowCore instance inside the checkpoint transaction: creates it if the
-/// server stopped between starting the instance and recording the run, and records the final status.
+/// Keeps the run row in step with its WorkflowCore instance inside the checkpoint transaction: links the row to its
+/// instance (the row is written before the instance exists) and records the final status.
 /// </summary>
 public sealed class RunStatusContributor(RunEvents events, RunCancellations cancellations) : ICheckpointContributor
 {
@@ -21,11 +21,8 @@ public sealed class RunStatusContributor(RunEvents events, RunCancellations canc
         if (!finished && _knownRuns.ContainsKey(data.RunId)) return;
 
         var run = db.Runs.FirstOrDefault(r => r.RunId == data.RunId);
-        if (run is null)
-        {
-            run = NewRunRecord(data, instance.Id, instance.CreateTime);
-            db.Add(run);
-        }
+        if (run is null) return; // not a run of ours (e.g. a raw WorkflowCore test instance)
+        if (run.WorkflowInstanceId != instance.Id) run.WorkflowInstanceId = instance.Id;
         _knownRuns.TryAdd(data.RunId, 0);
         if (!finished || RunStatus.IsFinished(run.Status)) return;
 
@@ -40,9 +37,10 @@ public sealed class RunStatusContributor(RunEvents events, RunCancellations canc
         };
     }
 
-    public static RunRecord NewRunRecord(RunData data, string instanceId, DateTime startedAt) => new()
+    /// <summary>A run row written before its instance exists; the placeholder instance id keeps the unique index happy.</summary>
+    public static RunRecord NewRunRecord(RunData data, DateTime startedAt) => new()
     {
-        RunId = data.RunId, WorkflowInstanceId = instanceId, RunbookId = data.RunbookId, RunbookVersion = data.RunbookVersion,
+        RunId = data.RunId, WorkflowInstanceId = "pending:" + data.RunId, RunbookId = data.RunbookId, RunbookVersion = data.RunbookVersion,
         ClusterId = data.ClusterId, InputsJson = JsonSerializer.Serialize(data.Inputs), DryRun = data.DryRun,
         StartedBy = data.StartedBy, StartedAt = startedAt, Status = RunStatus.Running,
         ClusterSnapshotJson = data.Cluster?.GetRawText(),

@@ -48,6 +48,7 @@ public sealed class RunbookRuntime(
         var broken = await library.RegisterStoredAsync(cancellationToken);
         await FailRunsOfBrokenVersionsAsync(broken, cancellationToken);
         await RestoreCancellationsAsync(cancellationToken);
+        await RepairRunsCutOffAtStartAsync(cancellationToken);
 
         await host.StartAsync(cancellationToken);
         _sweeper = new CancellationTokenSource();
@@ -100,8 +101,16 @@ public sealed class RunbookRuntime(
                 if (busy is not null)
                     throw new ConflictException($"cluster '{request.ClusterId}' is busy with run {busy.RunId} ({busy.RunbookId}, started by {busy.StartedBy}); wait for it to end or cancel it");
             }
+            // The run row comes first, so a checkpoint never races with it; the instance id is linked right after.
+            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+            {
+                db.Runs.Add(RunStatusContributor.NewRunRecord(data, DateTime.UtcNow));
+                await db.SaveChangesAsync(cancellationToken);
+            }
             var instanceId = await host.StartWorkflow(runbook.Definition.Id, runbook.Definition.Version, data, runId);
-            await EnsureRunRecordAsync(data, instanceId, cancellationToken);
+            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+                await db.Runs.Where(r => r.RunId == runId && r.WorkflowInstanceId != instanceId)
+                    .ExecuteUpdateAsync(u => u.SetProperty(r => r.WorkflowInstanceId, instanceId), cancellationToken);
         }
         finally
         {
@@ -240,23 +249,6 @@ public sealed class RunbookRuntime(
         }
     }
 
-    private async Task EnsureRunRecordAsync(RunData data, string instanceId, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (await db.Runs.AnyAsync(r => r.RunId == data.RunId, cancellationToken)) return;
-        db.Runs.Add(RunStatusContributor.NewRunRecord(data, instanceId, DateTime.UtcNow));
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            // The first checkpoint may have recorded the run first; anything else is a real failure.
-            await using var check = await contexts.CreateDbContextAsync(cancellationToken);
-            if (!await check.Runs.AnyAsync(r => r.RunId == data.RunId, cancellationToken)) throw;
-        }
-    }
-
     private async Task FailRunsOfBrokenVersionsAsync(IReadOnlyList<(string Id, int Version, string Problem)> broken, CancellationToken cancellationToken)
     {
         if (broken.Count == 0) return;
@@ -279,6 +271,26 @@ public sealed class RunbookRuntime(
                 }
             }
         }
+    }
+
+    // The server stopped between recording a run and creating its instance: link it, or end it as never started.
+    private async Task RepairRunsCutOffAtStartAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        foreach (var run in await db.Runs.Where(r => r.Status == RunStatus.Running && r.WorkflowInstanceId.StartsWith("pending:")).ToListAsync(cancellationToken))
+        {
+            var instance = await db.Workflows.AsNoTracking().Where(w => w.Reference == run.RunId)
+                .Select(w => w.InstanceId).FirstOrDefaultAsync(cancellationToken);
+            if (instance != default)
+                run.WorkflowInstanceId = instance.ToString();
+            else
+            {
+                run.Status = RunStatus.Failed;
+                run.EndedAt = DateTime.UtcNow;
+                run.Error = "the server stopped while starting this run; no node was executed — start it again";
+            }
+        }
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     private async Task RestoreCancellationsAsync(CancellationToken cancellationToken)
@@ -320,6 +332,9 @@ public sealed class RuntimeOptions
     public List<string> RunbookFolders { get; } = [];
 
     public TimeSpan ApprovalSweepInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>JSON file of secret name → value (mode 600); environment variables PGHA_SECRET_* take precedence.</summary>
+    public string? SecretsFile { get; set; }
 
     /// <summary>How often WorkflowCore looks for runnable runs (resumption after a restart waits at most this long).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
