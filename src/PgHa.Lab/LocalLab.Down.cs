@@ -28,8 +28,9 @@ public sealed partial class LocalLab
 
         if (Directory.Exists("/sys/class/net/" + LabTopology.Bridge))
             await _local.RunAsync("ip", "link", "del", LabTopology.Bridge).ConfigureAwait(false);
+        // A veth normally goes with its namespace, asynchronously; delete it only if it is still there.
         foreach (var host in LabTopology.Hosts.Where(h => Directory.Exists("/sys/class/net/" + h.Link)))
-            await _local.RunAsync("ip", "link", "del", host.Link).ConfigureAwait(false);
+            await _local.TryAsync("ip", "link", "del", host.Link).ConfigureAwait(false);
         if (Directory.Exists("/run/netns") && !Directory.EnumerateFileSystemEntries("/run/netns").Any())
         {
             await _local.TryAsync("umount", "/run/netns").ConfigureAwait(false);
@@ -45,7 +46,13 @@ public sealed partial class LocalLab
             if (!removed.Succeeded) _logger.LogWarning("userdel {User} failed: {Error}", user, removed.StdErr.Trim());
         }
 
+        // The kernel releases namespaces and links shortly after their last process; give it a moment before judging.
         var problems = await FindLeftoversAsync(netNamespaces).ConfigureAwait(false);
+        for (var i = 0; i < 25 && problems.Count > 0; i++)
+        {
+            await Task.Delay(200, ct).ConfigureAwait(false);
+            problems = await FindLeftoversAsync(netNamespaces).ConfigureAwait(false);
+        }
         if (problems.Count == 0)
         {
             foreach (var dir in new[] { _state.HostsDir, _state.BastionDir, _state.StateDir })

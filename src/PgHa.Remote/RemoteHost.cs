@@ -43,9 +43,8 @@ public sealed partial class RemoteHost
         _logger.LogInformation("Running on {Host} as {User}: {Command}", Name, Target.User, described);
 
         var stopwatch = Stopwatch.StartNew();
-        var (client, ssh) = await StartAsync(commandLine, ct).ConfigureAwait(false);
+        var (client, ssh, execution) = await StartAsync(commandLine, ct).ConfigureAwait(false);
         using var _ = ssh;
-        var execution = ssh.ExecuteAsync(CancellationToken.None);
         await using (var stdin = ssh.CreateInputStream())
             await stdin.WriteAsync(Encoding.UTF8.GetBytes(input), ct).ConfigureAwait(false);
 
@@ -123,19 +122,26 @@ public sealed partial class RemoteHost
     public async Task<string> ReadAsync(RemoteCommand command, CancellationToken ct = default) =>
         (await RunAsync(command with { ThrowOnFailure = true }, null, ct).ConfigureAwait(false)).StdOut.TrimEnd('\n');
 
-    // Opens the exec channel, re-opening the pooled connection once if the server had dropped it.
-    private async Task<(SshClient, SshCommand)> StartAsync(string commandLine, CancellationToken ct)
+    // Opens the exec channel, re-opening the pooled connection once if the server had dropped it. Retrying is
+    // safe: a failed exec request means the command never started.
+    private async Task<(SshClient, SshCommand, Task)> StartAsync(string commandLine, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             var client = await _pool.ShellAsync(Target, ct).ConfigureAwait(false);
+            SshCommand? ssh = null;
             try
             {
-                return (client, client.CreateCommand(commandLine, Encoding.UTF8));
+                ssh = client.CreateCommand(commandLine, Encoding.UTF8);
+                return (client, ssh, ssh.ExecuteAsync(CancellationToken.None));
             }
-            catch (Exception e) when (attempt == 1 && e is SshConnectionException or ObjectDisposedException or InvalidOperationException)
+            catch (Exception e) when (e is SshConnectionException or ObjectDisposedException or InvalidOperationException)
             {
+                ssh?.Dispose();
                 _pool.Evict(Target, client);
+                if (attempt > 1)
+                    throw new HostUnreachableException(Name, Target.Address, Target.Port, "connection lost: " + _pool.Redactor.Redact(e.Message), e);
+                _logger.LogInformation("Connection to {Host} as {User} was lost ({Reason}); reconnecting", Name, Target.User, e.Message);
             }
         }
     }

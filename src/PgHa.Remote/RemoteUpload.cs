@@ -136,7 +136,8 @@ public sealed partial class RemoteHost
             if (options.Owner is not null)
                 await RunAsync(new RemoteCommand { Program = "chown", Arguments = ["--", options.Owner, tempPath], Sudo = true, Timeout = options.Timeout }, null, ct).ConfigureAwait(false);
             // posix-rename replaces the target atomically: readers see the old file or the new one, never half of it.
-            await sftp.RenameFileAsync(tempPath, remote, ct).ConfigureAwait(false);
+            // (RenameFileAsync is plain SFTP rename, which refuses an existing target.)
+            await Task.Run(() => sftp.RenameFile(tempPath, remote, isPosix: true), ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or IOException or RemoteException)
         {
