@@ -62,7 +62,7 @@ public sealed class ScriptDeployment(ClusterHosts cluster, ScriptOptions options
 
         var files = scripts is null
             ? Directory.EnumerateFiles(ScriptsDirectory, "*.sh").Order(StringComparer.Ordinal).ToList()
-            : scripts.Append(CommonLibrary).Distinct().Select(LocalScript).ToList();
+            : scripts.Select(LocalScript).Concat(Libraries()).Distinct().ToList();
         var report = UploadReport.Empty;
         foreach (var file in files)
             report = report.Add(await remote.UploadFileAsync(file, directory + "/" + Path.GetFileName(file), new UploadOptions { Mode = ScriptMode }, ct));
@@ -82,6 +82,6 @@ public sealed class ScriptDeployment(ClusterHosts cluster, ScriptOptions options
         return (directory, report);
     }
 
-    /// <summary>Sourced by every script; uploaded with any single script.</summary>
-    public const string CommonLibrary = "pgha_common.sh";
+    /// <summary>Shared libraries (pgha_*.sh) the scripts source; uploaded with any single script.</summary>
+    public IEnumerable<string> Libraries() => Directory.EnumerateFiles(ScriptsDirectory, "pgha_*.sh").Order(StringComparer.Ordinal);
 }

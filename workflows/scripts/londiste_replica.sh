@@ -1,0 +1,19 @@
+#!/bin/bash
+# Deployment: Londiste leaf node on the replica for each replicated database, provider = the master's root node;
+# subscribes every published table (copying its rows, creating missing tables), then the worker and pgqd.
+. "$(dirname "$0")/pgha_common.sh"
+. "$PGHA_DIR/pgha_londiste.sh"
+require_account
+require_role replica
+[ "$(live_role)" = primary ] || die "PostgreSQL on $THIS_HOST_NAME is $(live_role); the leaf must be a writable server"
+[ -f "$HOME/.pgpass" ] || die "$HOME/.pgpass is missing; run deployment-preparation (prepare_credentials.sh)"
+for db in "${REPLICA_DATABASES[@]}"; do
+    ini=$(londiste_ini "$db" leaf)
+    londiste "$ini" create-leaf "leaf_$db" "$(LONDISTE_NODE_USER_CONN "$db" "$REPLICA_HOST")" \
+        --provider="$(LONDISTE_NODE_USER_CONN "$db" "$MASTER_HOST")"
+    start_worker "$ini" "leaf_$db"
+    londiste "$ini" add-table --all --create
+    log "$db: leaf node leaf_$db subscribes: $(londiste "$ini" tables 2>/dev/null | tr '\n' ' ')"
+done
+start_pgqd
+output leafNodes "${REPLICA_DATABASES[*]/#/leaf_}"
