@@ -7,11 +7,14 @@ namespace PgHa.Workflows.Store;
 /// (journal, run, approval rows), so they commit or roll back together with WorkflowCore's state.
 /// </summary>
 /// <remarks>
-/// Called once per PersistWorkflow (both overloads) after the instance has been copied onto the tracked rows and
-/// just before the single SaveChanges. The change tracker therefore shows the diff: stored pointer rows are
-/// Modified/Unchanged with OriginalValues = last checkpoint, new pointers are Added. Do not call SaveChanges;
-/// throwing aborts the whole checkpoint. Contributors are resolved once (the provider is a singleton), so
-/// register them as singletons. Queries made here run on the same connection; keep them few.
+/// Called once per PersistWorkflow (both overloads) after the instance's changes have been staged and just before
+/// the single SaveChanges. The change tracker holds only what this checkpoint writes: the Workflow row (Modified),
+/// pointers whose stored fields changed (Modified, OriginalValues = last checkpoint), new pointers (Added) and
+/// attribute rows; unchanged pointers are not tracked (compare against the <c>instance</c> argument instead).
+/// Do not call SaveChanges; throwing aborts the whole checkpoint. A handler on <c>db.SavedChanges</c> runs only
+/// after the commit (contexts are pooled; EF clears such handlers when the context is returned). Contributors are
+/// resolved once (the provider is a singleton), so register them as singletons. Queries made here run on the same
+/// connection before the write transaction starts; keep them few.
 /// </remarks>
 public interface ICheckpointContributor
 {

@@ -252,3 +252,35 @@ public sealed class SqliteStoreTests : IDisposable
         }
     }
 }
+
+/// <summary>Contexts come from an EF pool; state a contributor leaves on one (SavedChanges handlers) must not leak.</summary>
+public sealed class PooledContextTests : IDisposable
+{
+    private readonly TempStore _store = new();
+
+    public void Dispose() => _store.Dispose();
+
+    private sealed class AfterCommit(List<string> log) : ICheckpointContributor
+    {
+        public void Contribute(PgHaDbContext db, WorkflowInstance instance)
+        {
+            var id = instance.Id;
+            db.SavedChanges += (_, _) => log.Add(id);
+        }
+    }
+
+    [Fact]
+    public async Task SavedChanges_handlers_fire_once_per_checkpoint_and_do_not_survive_the_pool()
+    {
+        var log = new List<string>();
+        var provider = _store.CreateProvider(new AfterCommit(log));
+        var a = await provider.CreateNewWorkflow(Samples.NewInstance());
+        var b = await provider.CreateNewWorkflow(Samples.NewInstance());
+
+        await provider.PersistWorkflow((await provider.GetWorkflowInstance(a))!);
+        await provider.PersistWorkflow((await provider.GetWorkflowInstance(b))!);
+        await provider.PersistErrors(new[] { new ExecutionError { WorkflowId = "x", ErrorTime = DateTime.UtcNow, Message = "m" } });
+
+        Assert.Equal(new[] { a, b }, log);
+    }
+}
