@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+
+namespace PgHa.Cli.Commands;
+
+/// <summary><c>pgha runbooks list|show|validate|push</c>.</summary>
+internal static class RunbookCommands
+{
+    public static Command Create()
+    {
+        var runbooks = new Command("runbooks", "Runbook definitions stored on the server");
+
+        var list = new Command("list", "Every runbook with its latest version");
+        list.SetAction((parse, ct) => Cli.WithServer(parse, async server =>
+        {
+            var items = (await server.GetAsync("api/runbooks", ct))!.AsArray();
+            Cli.Table(items.Select(r => new[] { Cli.Str(r!["id"]), Cli.Str(r["version"]), Cli.Str(r["name"]), Cli.Str(r["createdBy"]) }),
+                "ID", "VERSION", "NAME", "SAVED BY");
+            return 0;
+        }));
+
+        var id = new Argument<string>("id") { Description = "Runbook id" };
+        var version = new Option<int?>("--version") { Description = "A saved version (default: the latest)" };
+        var show = new Command("show", "Print a runbook definition as JSON") { id, version };
+        show.SetAction((parse, ct) => Cli.WithServer(parse, async server =>
+        {
+            var v = parse.GetValue(version);
+            Cli.PrintJson(await server.GetAsync($"api/runbooks/{Uri.EscapeDataString(parse.GetValue(id)!)}" + (v is null ? "" : $"?version={v}"), ct));
+            return 0;
+        }));
+
+        var file = new Argument<string>("file") { Description = "Runbook JSON file" };
+        var validate = new Command("validate", "Validate a runbook file on the server without saving it") { file };
+        validate.SetAction((parse, ct) => Cli.WithServer(parse, async server =>
+        {
+            var path = parse.GetValue(file)!;
+            await server.PostJsonAsync("api/runbooks/validate", Cli.ReadFile(path), ct);
+            Console.WriteLine($"{path}: valid");
+            return 0;
+        }));
+
+        var push = new Command("push", "Save a runbook file as the next version on the server") { file };
+        push.SetAction((parse, ct) => Cli.WithServer(parse, async server =>
+        {
+            var json = Cli.ReadFile(parse.GetValue(file)!);
+            var runbookId = (JsonNode.Parse(json) as JsonObject)?["id"]?.GetValue<string>()
+                            ?? throw new CliException("the file has no \"id\"; a runbook is a JSON object with id, version, start, nodes and connections", 2);
+            var saved = await server.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"api/runbooks/{Uri.EscapeDataString(runbookId)}")
+                { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") }, ct);
+            Console.WriteLine($"saved {Cli.Str(saved!["id"])} version {Cli.Str(saved["version"])}");
+            return 0;
+        }));
+
+        runbooks.Add(list);
+        runbooks.Add(show);
+        runbooks.Add(validate);
+        runbooks.Add(push);
+        return runbooks;
+    }
+}
