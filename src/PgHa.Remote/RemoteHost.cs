@@ -51,15 +51,15 @@ public sealed partial class RemoteHost
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         var lastErrors = new Queue<string>();
-        int? processGroup = null;
+        var processGroup = 0; // written by the stderr pump, read on timeout/cancel
         var outPump = PumpAsync(ssh.OutputStream, OutputStream.StdOut, stdout, null, onOutput);
         var errPump = PumpAsync(ssh.ExtendedOutputStream, OutputStream.StdErr, stderr, line =>
         {
             // The wrapper announces its process group as the first stderr line; it is ours, not the command's.
-            if (processGroup is null && line.StartsWith(GroupMarker, StringComparison.Ordinal) &&
+            if (Volatile.Read(ref processGroup) == 0 && line.StartsWith(GroupMarker, StringComparison.Ordinal) &&
                 int.TryParse(line.AsSpan(GroupMarker.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var pgid))
             {
-                processGroup = pgid;
+                Volatile.Write(ref processGroup, pgid);
                 return false;
             }
             lock (lastErrors)
@@ -80,7 +80,7 @@ public sealed partial class RemoteHost
         }
         catch (OperationCanceledException)
         {
-            await KillProcessGroupAsync(processGroup, command.Sudo).ConfigureAwait(false);
+            await KillProcessGroupAsync(Volatile.Read(ref processGroup), command.Sudo).ConfigureAwait(false);
             try { ssh.CancelAsync(forceKill: true, millisecondsTimeout: 2000); } catch (Exception) { /* already finished */ }
             ct.ThrowIfCancellationRequested();
             _logger.LogWarning("Timed out on {Host} after {Timeout}: {Command}", Name, command.Timeout, described);
@@ -135,7 +135,7 @@ public sealed partial class RemoteHost
                 ssh = client.CreateCommand(commandLine, Encoding.UTF8);
                 return (client, ssh, ssh.ExecuteAsync(CancellationToken.None));
             }
-            catch (Exception e) when (e is SshConnectionException or ObjectDisposedException or InvalidOperationException)
+            catch (Exception e) when (e is SshConnectionException or ObjectDisposedException)
             {
                 ssh?.Dispose();
                 _pool.Evict(Target, client);
@@ -193,9 +193,9 @@ public sealed partial class RemoteHost
         }
     }
 
-    private async Task KillProcessGroupAsync(int? processGroup, bool sudo)
+    private async Task KillProcessGroupAsync(int pgid, bool sudo)
     {
-        if (processGroup is not { } pgid) return;
+        if (pgid <= 1) return; // not announced yet: the remote `timeout -s KILL` still ends it
         try
         {
             var client = await _pool.ShellAsync(Target, CancellationToken.None).WaitAsync(KillGrace).ConfigureAwait(false);
