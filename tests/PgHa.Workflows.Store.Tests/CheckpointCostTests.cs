@@ -70,6 +70,6 @@ public sealed class CheckpointCostTests(ITestOutputHelper output) : IDisposable
         // Wall-clock and even CPU figures swing several-fold when other builds share the 2 cores, so this only guards
         // against gross regressions (an fsync per commit, N+1 reads); the 2 ms target itself belongs to the engine
         // benchmark on a quiet machine. QueryShapeTests pins the statement count exactly.
-        Assert.True(cpuPerStep < 25.0, $"CPU per step {cpuPerStep:F3} ms, wall median {median:F3} ms");
+        Assert.True(cpuPerStep < 50.0, $"CPU per step {cpuPerStep:F3} ms, wall median {median:F3} ms");
     }
 }
