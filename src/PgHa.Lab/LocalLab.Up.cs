@@ -56,7 +56,14 @@ public sealed partial class LocalLab
         {
             _logger.LogInformation("Lab up: {Step}", name);
             var sw = Stopwatch.StartNew();
-            await action().ConfigureAwait(false);
+            try
+            {
+                await action().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not LabException)
+            {
+                throw new LabException($"Lab bring-up failed at '{name}': {e.Message}. Run 'pgha lab down' to clean up (the next 'lab up' does it too).", e);
+            }
             steps.Add((name, sw.Elapsed));
             _logger.LogInformation("Lab up: {Step} done in {Ms} ms", name, sw.ElapsedMilliseconds);
         }

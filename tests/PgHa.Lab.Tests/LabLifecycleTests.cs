@@ -80,3 +80,46 @@ public sealed class LabLifecycleTests(ITestOutputHelper output)
         return text;
     }
 }
+
+[Collection("lab lifecycle")]
+public sealed class HalfFailedBringUpTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Lab_down_cleans_up_after_a_bring_up_that_failed_with_hosts_started_but_not_recorded()
+    {
+        // A zero start timeout fails bring-up right after the hosts were launched, before their pids are recorded:
+        // the case of a lab-up killed half way. Teardown must then find them through their network namespaces.
+        var lab = new LocalLab(new LabOptions { HostStartTimeout = TimeSpan.Zero }, new CollectingLoggerFactory());
+        await lab.EnsureMachineCanRunLabAsync();
+        Assert.True((await lab.DownAsync()).Clean);
+
+        var failed = await Assert.ThrowsAsync<LabException>(() => lab.UpAsync());
+        output.WriteLine(failed.Message);
+        Assert.Contains("did not come up", failed.Message);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // let the launched hosts get going, as they would have
+        Assert.All(LabTopology.Hosts, h => Assert.NotEqual("", Run("ip", "netns", "pids", h.Name).Trim())); // hosts are running
+        Assert.All(LabTopology.Hosts, h => Assert.Null(lab.HostProcess(h.Name)));
+
+        var down = await lab.DownAsync();
+        Assert.True(down.Clean, down.ToString());
+        Assert.DoesNotContain("pgha-", Run("ip", "netns", "list"));
+        Assert.DoesNotContain("pghabr0", Run("ip", "-o", "link", "show"));
+        foreach (var pid in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)))
+        {
+            string mounts;
+            try { mounts = File.ReadAllText($"/proc/{pid}/mountinfo"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            Assert.DoesNotContain(lab.LabDirectory + "/hosts/", mounts);
+        }
+    }
+
+    private static string Run(string program, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var text = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return text;
+    }
+}
