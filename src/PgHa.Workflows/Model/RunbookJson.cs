@@ -23,9 +23,10 @@ public static class RunbookJson
         try
         {
             var definition = JsonSerializer.Deserialize<RunbookDefinition>(json, Options);
-            return definition is null
-                ? new RunbookParseResult(null, [new RunbookError(null, "$", "the runbook is empty (null); expected a JSON object with id, version, start, nodes and connections")])
-                : new RunbookParseResult(definition, []);
+            if (definition is null)
+                return new RunbookParseResult(null, [new RunbookError(null, "$", "the runbook is empty (null); expected a JSON object with id, version, start, nodes and connections")]);
+            var nulls = NullEntries(definition).ToList();
+            return new RunbookParseResult(nulls.Count == 0 ? definition : null, nulls);
         }
         catch (JsonException e)
         {
@@ -37,6 +38,17 @@ public static class RunbookJson
         {
             return new RunbookParseResult(null, [new RunbookError(null, "$", $"invalid runbook JSON: {e.Message}")]);
         }
+    }
+
+    // System.Text.Json enforces nullability of properties but not of collection elements.
+    private static IEnumerable<RunbookError> NullEntries(RunbookDefinition d)
+    {
+        for (var i = 0; i < d.Nodes.Count; i++)
+            if (d.Nodes[i] is null) yield return new RunbookError(null, $"nodes[{i}]", "a node must be an object, not null");
+        for (var i = 0; i < d.Connections.Count; i++)
+            if (d.Connections[i] is null) yield return new RunbookError(null, $"connections[{i}]", "a connection must be an object, not null");
+        foreach (var (name, input) in d.Inputs)
+            if (input is null) yield return new RunbookError(null, $"inputs.{name}", "an input declaration must be an object, not null");
     }
 
     public static string Serialize(RunbookDefinition definition) => JsonSerializer.Serialize(definition, Options);
