@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test of PgHaWorkflows: installs what is missing, builds once, runs each test project in turn
+# (the lab is one set of namespaces, so projects that use it must not run at the same time), and prints
+# "N passed, N failed" (", N skipped") computed from the TRX results. Run as root: the lab needs namespaces.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+results="$root/artifacts/test-results"
+
+bash tests/install-prerequisites.sh || exit 1
+rm -rf "$results" && mkdir -p "$results"
+dotnet build PgHaWorkflows.sln --nologo -v q -c Release || exit 1
+
+status=0
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "=== $name"
+  dotnet test "$project" --nologo -c Release --no-build --logger "trx;LogFileName=$name.trx" \
+    --logger "console;verbosity=normal" --results-directory "$results" || status=1
+done
+
+# Sum the counters of every TRX file; dotnet test's own summary lines are per project.
+read -r passed failed skipped < <(python3 - "$results" <<'PY'
+import sys, glob, xml.etree.ElementTree as ET
+p = f = s = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(path).getroot().find(".//{*}ResultSummary/{*}Counters")
+    if c is None: continue
+    p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
+    s += int(c.get("notExecuted", 0)) + int(c.get("inconclusive", 0))
+print(p, f, s)
+PY
+)
+expected=$(ls tests/*/*.Tests.csproj | wc -l)
+found=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+if [[ $found -lt $expected ]]; then
+  echo "only $found of $expected test projects produced results (a test host crashed?)" >&2
+  failed=$((failed + expected - found)); status=1
+fi
+[[ $failed -gt 0 ]] && status=1
+
+summary="$passed passed, $failed failed"
+[[ $skipped -gt 0 ]] && summary="$summary, $skipped skipped"
+echo "$summary"
+exit $status
