@@ -12,7 +12,7 @@ namespace PgHa.Server.Api;
 /// order, with a comment line as heartbeat so proxies keep the connection open. A single run's stream ends after its
 /// run.ended event; the all-runs stream lasts until the client goes away.
 /// </summary>
-public sealed class RunEventStream(RunbookRuntime runtime, ServerSettings settings, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+public sealed class RunEventStream(RunbookRuntime runtime, ServerSettings settings, ResponseRedaction redaction, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
     private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
 
@@ -26,7 +26,7 @@ public sealed class RunEventStream(RunbookRuntime runtime, ServerSettings settin
         if (runId is not null)
         {
             var run = await runtime.GetRunAsync(runId, ct) ?? throw new NotFoundException("run", runId, "list runs with GET /api/runs");
-            snapshot = run;
+            snapshot = redaction.Redact(run);
             finished = RunStatus.IsFinished(run.Run.Status);
         }
         else
@@ -55,7 +55,7 @@ public sealed class RunEventStream(RunbookRuntime runtime, ServerSettings settin
                     continue;
                 }
                 if (!await next) return;
-                var e = events.Current;
+                var e = redaction.Redact(events.Current);
                 await WriteAsync(response, e.Kind, e.Sequence, JsonSerializer.Serialize(e, _json), ct);
                 if (runId is not null && e.Kind == RunEventKinds.RunEnded) return;
                 next = events.MoveNextAsync().AsTask();

@@ -11,9 +11,9 @@ public static class RunsApi
     {
         var api = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Roles.Viewer);
 
-        api.MapPost("/", async (StartRunBody body, RunControl control, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapPost("/", async (StartRunBody body, RunControl control, ResponseRedaction redaction, ClaimsPrincipal user, CancellationToken ct) =>
             {
-                var run = await control.StartAsync(body, user, ct);
+                var run = redaction.Redact(await control.StartAsync(body, user, ct));
                 return TypedResults.Created($"/api/runs/{run.Run.RunId}", run);
             })
             .RequireAuthorization(Roles.Operator)
@@ -30,8 +30,8 @@ public static class RunsApi
             })
             .WithSummary("Runs, newest first; filters: status, runbook, cluster, limit");
 
-        api.MapGet("/{id}", async (string id, RunbookRuntime runtime, CancellationToken ct) =>
-                TypedResults.Ok(await runtime.GetRunAsync(id, ct) ?? throw new NotFoundException("run", id, "list runs with GET /api/runs")))
+        api.MapGet("/{id}", async (string id, RunbookRuntime runtime, ResponseRedaction redaction, CancellationToken ct) =>
+                TypedResults.Ok(redaction.Redact(await runtime.GetRunAsync(id, ct) ?? throw new NotFoundException("run", id, "list runs with GET /api/runs"))))
             .WithSummary("A run: status, per-node state, journal and approvals");
 
         api.MapPost("/{id}/cancel", async (string id, RunControl control, ClaimsPrincipal user, CancellationToken ct) =>

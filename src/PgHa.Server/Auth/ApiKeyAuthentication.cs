@@ -70,7 +70,9 @@ public sealed class ProblemAuthorizationResultHandler(IProblemDetailsService pro
         }
         if (result.Forbidden)
         {
-            var needed = policy.Requirements.OfType<RolesAuthorizationRequirement>().SelectMany(r => r.AllowedRoles).FirstOrDefault() ?? "another role";
+            // Group and endpoint policies combine; the most powerful role named is the one that was missing.
+            var needed = policy.Requirements.OfType<RolesAuthorizationRequirement>().SelectMany(r => r.AllowedRoles)
+                .OrderByDescending(r => Roles.Ordered.ToList().IndexOf(r)).FirstOrDefault() ?? "another role";
             var who = context.User.Identity?.Name ?? "this key";
             var has = context.User.FindFirst("pgha:role")?.Value ?? "none";
             context.Response.StatusCode = StatusCodes.Status403Forbidden;

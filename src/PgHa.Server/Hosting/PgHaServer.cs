@@ -40,8 +40,10 @@ public static class PgHaServer
         builder.Services.AddSingleton<Audit>();
         builder.Services.AddSingleton<RunControl>();
         builder.Services.AddSingleton<RunEventStream>();
+        builder.Services.AddSingleton<ResponseRedaction>();
 
         var app = builder.Build();
+        app.Services.GetRequiredService<ResponseRedaction>().RegisterEnvironmentSecrets();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSerilogRequestLogging(o => o.GetLevel = (ctx, _, e) =>

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace PgHa.Server.Tests;
+
+/// <summary>The live view: server-sent events of a run, first its snapshot, then its node events in order.</summary>
+public sealed class EventStreamTests(ServerHost server) : IClassFixture<ServerHost>
+{
+    private sealed record Sse(string Kind, long? Id, JsonNode Data);
+
+    private static async IAsyncEnumerable<Sse> ReadAsync(HttpResponseMessage response, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        string? kind = null;
+        long? id = null;
+        var data = new StringBuilder();
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (kind is not null) yield return new Sse(kind, id, JsonNode.Parse(data.ToString())!);
+                (kind, id) = (null, null);
+                data.Clear();
+            }
+            else if (line.StartsWith("event: ")) kind = line[7..];
+            else if (line.StartsWith("id: ")) id = long.Parse(line[4..]);
+            else if (line.StartsWith("data: ")) data.Append(line[6..]);
+        }
+    }
+
+    [Fact]
+    public async Task A_run_stream_sends_the_snapshot_then_node_events_in_order_and_ends_with_the_run()
+    {
+        using var op = server.Client("operator");
+        using var viewer = server.Client("viewer");
+        Assert.True((await op.PostAsync("api/runbooks", Http.Json(TestRunbooks.Switchover("sse-order")))).IsSuccessStatusCode);
+        var runId = await op.StartRunAsync(new { runbook = "sse-order" });
+        await viewer.WaitForRunAsync(runId, Http.Waiting);
+
+        using var response = await viewer.GetAsync($"api/runs/{runId}/events", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var events = new List<Sse>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var reading = Task.Run(async () => { await foreach (var e in ReadAsync(response, timeout.Token)) events.Add(e); });
+
+        await Task.Delay(300);
+        using var approver = server.Client("approver");
+        Assert.Equal(HttpStatusCode.OK, (await approver.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node = "approve", decision = "approve" }))).StatusCode);
+        await reading; // the stream of one run ends after run.ended
+
+        Assert.Equal("snapshot", events[0].Kind);
+        Assert.Equal(runId, events[0].Data["run"]!["runId"]!.GetValue<string>());
+        Assert.Equal("Waiting", events[0].Data["nodes"]![1]!["state"]!.GetValue<string>());
+        var live = events.Skip(1).ToList();
+        Assert.All(live, e => Assert.Equal(runId, e.Data["runId"]!.GetValue<string>()));
+        Assert.Equal(live.Select(e => e.Id!.Value).Order(), live.Select(e => e.Id!.Value));
+        Assert.Equal("run.ended", live[^1].Kind);
+        Assert.Equal("Completed", live[^1].Data["status"]!.GetValue<string>());
+
+        var ended = live.Where(e => e.Kind == "node.ended" && e.Data["status"]!.GetValue<string>() == "Succeeded").Select(e => e.Data["nodeId"]!.GetValue<string>());
+        Assert.Equal(["approve", "switch", "verify"], ended);
+        var started = live.Where(e => e.Kind == "node.started").Select(e => e.Data["nodeId"]!.GetValue<string>()).ToList();
+        Assert.Equal(["switch", "verify"], started.Where(n => n != "approve"));
+        Assert.Contains(live, e => e.Kind == "node.log" && e.Data["nodeId"]!.GetValue<string>() == "switch" && e.Data["message"]!.GetValue<string>() == "switching");
+        Assert.Contains(live, e => e.Kind == "approval.decided");
+        // Each node starts before it ends.
+        foreach (var node in new[] { "switch", "verify" })
+            Assert.True(live.FindIndex(e => e.Kind == "node.started" && e.Data["nodeId"]!.GetValue<string>() == node)
+                        < live.FindIndex(e => e.Kind == "node.ended" && e.Data["nodeId"]!.GetValue<string>() == node));
+    }
+
+    [Fact]
+    public async Task The_all_runs_stream_sends_running_runs_then_heartbeats_and_events_of_every_run()
+    {
+        using var op = server.Client("operator");
+        using var viewer = server.Client("viewer");
+        Assert.True((await op.PostAsync("api/runbooks", Http.Json(TestRunbooks.ForkJoin("sse-all")))).IsSuccessStatusCode);
+
+        using var response = await viewer.GetAsync("api/events", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal("event: snapshot", await reader.ReadLineAsync());
+        Assert.StartsWith("data: [", await reader.ReadLineAsync());
+
+        var runId = await op.StartRunAsync(new { runbook = "sse-all" });
+        var sawHeartbeat = false;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line == ": heartbeat") sawHeartbeat = true;
+            if (line.StartsWith("data: ") && line.Contains(runId) && line.Contains("\"kind\":\"run.ended\"")) break;
+        }
+        // Heartbeats come every second in the test server; wait for one if the run was quicker.
+        while (!sawHeartbeat && await reader.ReadLineAsync(timeout.Token) is { } line) sawHeartbeat = line == ": heartbeat";
+        Assert.True(sawHeartbeat);
+    }
+
+    [Fact]
+    public async Task Streams_need_a_key_and_a_known_run()
+    {
+        using var anonymous = server.Client(null);
+        await (await anonymous.GetAsync("api/events")).Problem(401);
+        using var viewer = server.Client("viewer");
+        await (await viewer.GetAsync("api/runs/run-unknown/events")).Problem(404);
+    }
+}
