@@ -21,13 +21,19 @@ public sealed partial class LocalLab
     {
         if (!Environment.IsPrivilegedProcess)
             throw new LabException("Tearing the lab down needs root; run it with sudo or as root.");
+        using var exclusive = await LabLock.AcquireAsync(_logger, TimeSpan.FromMinutes(15), ct).ConfigureAwait(false);
+        return await TearDownAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task<LabDownResult> TearDownAsync(CancellationToken ct)
+    {
         var sw = Stopwatch.StartNew();
         var netNamespaces = new HashSet<ulong>();
 
         await Task.WhenAll(LabTopology.Hosts.Select(h => StopHostAsync(h, netNamespaces, ct))).ConfigureAwait(false);
 
         if (Directory.Exists("/sys/class/net/" + LabTopology.Bridge))
-            await _local.RunAsync("ip", "link", "del", LabTopology.Bridge).ConfigureAwait(false);
+            await _local.TryAsync("ip", "link", "del", LabTopology.Bridge).ConfigureAwait(false);
         // A veth normally goes with its namespace, asynchronously; delete it only if it is still there.
         foreach (var host in LabTopology.Hosts.Where(h => Directory.Exists("/sys/class/net/" + h.Link)))
             await _local.TryAsync("ip", "link", "del", host.Link).ConfigureAwait(false);
@@ -95,7 +101,8 @@ public sealed partial class LocalLab
             foreach (var pid in pids) KillPid(pid);
             await Task.Delay(200, ct).ConfigureAwait(false);
         }
-        await _local.RunAsync("ip", "netns", "del", host.Name).ConfigureAwait(false);
+        // Whatever could not be deleted shows up in the leftover check below.
+        await _local.TryAsync("ip", "netns", "del", host.Name).ConfigureAwait(false);
     }
 
     private async Task StopPostgresPolitelyAsync(LabHost host, LabHostProcess process, string dataDir, CancellationToken ct)

@@ -30,6 +30,7 @@ public sealed partial class LocalLab
     public async Task<LabUpResult> UpAsync(CancellationToken ct = default)
     {
         await EnsureMachineCanRunLabAsync().ConfigureAwait(false);
+        using var exclusive = await LabLock.AcquireAsync(_logger, TimeSpan.FromMinutes(15), ct).ConfigureAwait(false);
         var status = await StatusAsync().ConfigureAwait(false);
         if (status.Healthy)
         {
@@ -39,7 +40,7 @@ public sealed partial class LocalLab
         if (status.HasLeftovers)
         {
             _logger.LogInformation("Found leftovers of an earlier lab; tearing them down first");
-            var down = await DownAsync(ct).ConfigureAwait(false);
+            var down = await TearDownAsync(ct).ConfigureAwait(false);
             if (!down.Clean)
                 throw new LabException("Leftovers of an earlier lab could not be removed: " + string.Join("; ", down.Problems));
         }

@@ -45,8 +45,16 @@ public sealed partial class RemoteHost
         var stopwatch = Stopwatch.StartNew();
         var (client, ssh, execution) = await StartAsync(commandLine, ct).ConfigureAwait(false);
         using var _ = ssh;
-        await using (var stdin = ssh.CreateInputStream())
+        try
+        {
+            await using var stdin = ssh.CreateInputStream();
             await stdin.WriteAsync(Encoding.UTF8.GetBytes(input), ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or ObjectDisposedException or InvalidOperationException or IOException)
+        {
+            // The remote side ended before reading its script (e.g. sudo refused); its exit status tells why.
+            _logger.LogDebug("Could not send the script to {Host}: {Reason}", Name, e.Message);
+        }
 
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
