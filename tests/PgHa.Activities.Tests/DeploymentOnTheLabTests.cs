@@ -1,0 +1,155 @@
+using Npgsql;
+using PgHa.Clusters;
+using PgHa.Remote;
+using PgHa.Workflows.Clusters;
+using PgHa.Workflows.Store.Entities;
+using Xunit.Abstractions;
+
+namespace PgHa.Activities.Tests;
+
+/// <summary>
+/// The seed runbook end to end on real hosts: prepare the environment, prepare the deployment, deploy (first with the
+/// master's port occupied, which must stop the run at setup-master), then check what a DBA would check, independently
+/// of the product's probes, and deploy again on the deployed cluster.
+/// </summary>
+public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutputHelper output) : IClassFixture<LabDeploymentFixture>
+{
+    private const string BlockerPidFile = "/tmp/pgha-port-blocker.pid";
+
+    private NpgsqlConnection Connect(string address, int port, string database = "appdb") =>
+        new(new NpgsqlConnectionStringBuilder
+        {
+            Host = address, Port = port, Database = database, Username = "app", Password = lab.Secret("appPassword"),
+            Pooling = false, Timeout = 10, CommandTimeout = 10,
+        }.ConnectionString);
+
+    private async Task<T> ScalarAsync<T>(string address, int port, string sql, params object[] args)
+    {
+        await using var c = Connect(address, port);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private async Task<bool> EventuallyAsync(Func<Task<bool>> check, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try { if (await check()) return true; } catch (NpgsqlException) { }
+            await Task.Delay(250);
+        }
+        return false;
+    }
+
+    private void Log(string line)
+    {
+        output.WriteLine(line);
+        Console.WriteLine(line);
+    }
+
+    [Fact]
+    public async Task Deploy_the_seed_runbook_on_three_hosts_then_deploy_again()
+    {
+        var master = lab.Inventory.HostForRole("master")!.Address;
+        var slave = lab.Inventory.HostForRole("slave")!.Address;
+        var replica = lab.Inventory.HostForRole("replica")!.Address;
+
+        var (env, envTook) = await lab.RunAsync("environment-preparation", TimeSpan.FromMinutes(10));
+        Assert.True(env.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(env));
+
+        var (prep, prepTook) = await lab.RunAsync("deployment-preparation", TimeSpan.FromMinutes(5));
+        Assert.True(prep.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(prep));
+
+        // A script failure: something else holds the master's PostgreSQL port.
+        await lab.Host("master").RunAsync(RemoteCommand.Bash(
+            $"setsid -f sh -c 'echo $$ > {BlockerPidFile}; exec python3 -c \"import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\\\"0.0.0.0\\\", 5432)); s.listen(); time.sleep(600)\"' </dev/null >/dev/null 2>&1; sleep 1"));
+        RunViewAssertions failed;
+        try
+        {
+            var (blocked, blockedTook) = await lab.RunAsync("deployment", TimeSpan.FromMinutes(5));
+            failed = new RunViewAssertions(blocked);
+            Log($"[timing] deployment with the port occupied: {blocked.Run.Status} in {blockedTook.TotalSeconds:0.0} s");
+        }
+        finally
+        {
+            await lab.Host("master").RunAsync(RemoteCommand.Bash($"kill \"$(cat {BlockerPidFile})\"; rm -f {BlockerPidFile}") with { ThrowOnFailure = false });
+        }
+        Assert.Equal(RunStatus.Failed, failed.Run.Run.Status);
+        Assert.Equal("Failed", failed.Node("setup-master").Outcome);
+        Assert.Contains("already in use", failed.Node("setup-master").Error);
+        Assert.Contains("already in use", failed.Journal("setup-master"));
+        Assert.DoesNotContain(failed.Run.Journal, j => j.NodeId != "setup-master");
+
+        var (deploy, deployTook) = await lab.RunAsync("deployment", TimeSpan.FromMinutes(10));
+        Assert.True(deploy.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(deploy));
+
+        // Independent checks, straight to the servers.
+        await using (var c = Connect(master, 5432))
+        {
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT host(client_addr), state FROM pg_stat_replication", c);
+            await using var r = await cmd.ExecuteReaderAsync();
+            Assert.True(await r.ReadAsync(), "no row in pg_stat_replication on the master");
+            Assert.Equal((slave, "streaming"), (r.GetString(0), r.GetString(1)));
+        }
+        Assert.True(await ScalarAsync<bool>(slave, 5432, "SELECT pg_is_in_recovery()"));
+        Assert.False(await ScalarAsync<bool>(replica, 5432, "SELECT pg_is_in_recovery()"));
+        Assert.Equal("on", await ScalarAsync<string>(master, 5432, "SHOW data_checksums"));
+
+        foreach (var role in new[] { "master", "slave" })
+        {
+            var files = await lab.Host(role).ReadAsync(RemoteCommand.Bash($"ls -1 {lab.Inventory.Paths.Archive} | grep -cE '^[0-9A-F]{{24}}$' || true"));
+            Log($"[check] WAL segments in the archive on {role}: {files}");
+            Assert.True(int.Parse(files) > 0, $"no archived WAL segment on {role}");
+        }
+
+        var token = "e2e-" + Guid.NewGuid().ToString("N");
+        foreach (var bouncer in new[] { master, slave })
+        {
+            Assert.Equal(master, await ScalarAsync<string>(bouncer, 6543, "SELECT host(inet_server_addr())"));
+            Assert.Equal(1, await ScalarAsync<int>(bouncer, 6543,
+                "WITH i AS (INSERT INTO pgha_smoke.tokens (token, written_on) VALUES ($1, $2) RETURNING 1) SELECT count(*)::int FROM i", token + "-" + bouncer, "e2e via pgbouncer"));
+        }
+        Assert.True(await EventuallyAsync(async () => await ScalarAsync<long>(slave, 5432, "SELECT count(*) FROM pgha_smoke.tokens WHERE token LIKE $1", token + "%") == 2, TimeSpan.FromSeconds(30)),
+            "rows written through the pgbouncers did not reach the slave");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(await EventuallyAsync(async () => await ScalarAsync<long>(replica, 5432, "SELECT count(*) FROM pgha_smoke.tokens WHERE token LIKE $1", token + "%") == 2, TimeSpan.FromSeconds(90)),
+            "rows written on the master did not reach the replica through Londiste");
+        Log($"[check] Londiste delivered to the replica in {clock.Elapsed.TotalSeconds:0.0} s");
+
+        var (again, againTook) = await lab.RunAsync("deployment", TimeSpan.FromMinutes(10));
+        Assert.True(again.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(again));
+        Assert.Contains("already holds the master's cluster; converging", new RunViewAssertions(again).Journal("setup-master"));
+        Assert.Contains("already a standby of", new RunViewAssertions(again).Journal("setup-slave"));
+        foreach (var host in new[] { master, slave, replica })
+            Assert.Equal(2L, await ScalarAsync<long>(host, 5432, "SELECT count(*) FROM pgha_smoke.tokens WHERE token LIKE $1", token + "%"));
+
+        Log($"[timing] environment-preparation {envTook.TotalSeconds:0.0} s, deployment-preparation {prepTook.TotalSeconds:0.0} s, " +
+            $"deployment {deployTook.TotalSeconds:0.0} s, deployment again {againTook.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task A_bad_inventory_is_rejected_before_any_host_is_touched()
+    {
+        var directory = (ClusterDirectory)lab.Services.GetService(typeof(ClusterDirectory))!;
+        var good = lab.Inventory;
+        var noReplica = good with { Id = "bad-replica", Roles = new Dictionary<string, string> { ["master"] = good.Roles["master"], ["slave"] = good.Roles["slave"], ["replica"] = "no-such-host" } };
+        var badPort = good with { Id = "bad-port", Ports = good.Ports with { Postgres = 70000 } };
+        foreach (var bad in new[] { noReplica, badPort })
+        {
+            var e = await Assert.ThrowsAsync<ClusterValidationException>(() => directory.ImportAsync(bad.ToJson(), "e2e"));
+            Log($"[check] {bad.Id} rejected: {e.Message}");
+            Assert.Null(await directory.GetAsync(bad.Id));
+            await Assert.ThrowsAnyAsync<Exception>(() => lab.Runtime.StartRunAsync(new PgHa.Workflows.Runtime.StartRunRequest { RunbookId = "deployment", ClusterId = bad.Id, StartedBy = "e2e" }));
+        }
+    }
+}
+
+internal sealed class RunViewAssertions(PgHa.Workflows.Runtime.RunView run)
+{
+    public PgHa.Workflows.Runtime.RunView Run { get; } = run;
+    public PgHa.Workflows.Runtime.NodeStateView Node(string id) => Run.Nodes.Single(n => n.NodeId == id);
+    public string Journal(string id) => string.Join("\n", Run.Journal.Where(j => j.NodeId == id).Select(j => j.Log + "\n" + j.Error));
+}
