@@ -1,4 +1,7 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using PgHa.Workflows.Runtime;
+using PgHa.Workflows.Store;
 using PgHa.Workflows.Store.Entities;
 using static PgHa.Workflows.Tests.Runbooks;
 
@@ -78,6 +81,24 @@ public sealed class ApprovalTests : IAsyncLifetime
         Assert.Equal(RunStatus.Completed, run.Run.Status);
         Assert.Equal("TimedOut", run.Approvals.Single().Decision);
         Assert.Equal(["expired"], _engine.Recorder.Executions);
+    }
+
+    [Fact]
+    public async Task A_decision_recorded_but_never_published_is_published_again()
+    {
+        var runId = (await _engine.StartAsync("gated")).Run.RunId;
+        await _engine.WaitUntilAsync(runId, r => r.Run.WaitingForApproval);
+        // As if the server stopped between recording the decision and publishing its event.
+        var contexts = _engine.Services.GetRequiredService<IDbContextFactory<PgHaDbContext>>();
+        await using (var db = await contexts.CreateDbContextAsync())
+            await db.Approvals.Where(a => a.RunId == runId).ExecuteUpdateAsync(u => u
+                .SetProperty(a => a.Decision, "Approved").SetProperty(a => a.DecidedBy, "alice")
+                .SetProperty(a => a.DecidedAt, DateTime.UtcNow.AddMinutes(-1)));
+
+        var run = await _engine.WaitForEndAsync(runId);
+
+        Assert.Equal(RunStatus.Completed, run.Run.Status);
+        Assert.Equal(["before", "promote"], _engine.Recorder.Executions);
     }
 
     [Fact]

@@ -18,12 +18,6 @@ public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, Checkp
     {
         var now = DateTime.UtcNow;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Set<JournalEntryRecord>()
-            .Where(j => j.RunId == runId && j.PointerId == pointerId && j.Status == JournalStatus.Running)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Status, JournalStatus.Interrupted)
-                .SetProperty(j => j.EndedAt, now)
-                .SetProperty(j => j.Error, "the server stopped while this attempt was in flight; the node runs again"), cancellationToken);
         var row = new JournalEntryRecord
         {
             RunId = runId, NodeId = nodeId, PointerId = pointerId, Attempt = attempt,
@@ -33,6 +27,19 @@ public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, Checkp
         await db.SaveChangesAsync(cancellationToken);
         events.Publish(runId, RunEventKinds.NodeStarted, nodeId, attempt, JournalStatus.Running);
         return row.Id;
+    }
+
+    /// <summary>
+    /// At start-up nothing runs yet, so an attempt still marked Running was cut short by the previous process;
+    /// its node runs again once the run resumes.
+    /// </summary>
+    public async Task MarkInterruptedAttemptsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Journal.Where(j => j.Status == JournalStatus.Running).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, JournalStatus.Interrupted)
+            .SetProperty(j => j.EndedAt, DateTime.UtcNow)
+            .SetProperty(j => j.Error, "the server stopped while this attempt was in flight; the node runs again"), cancellationToken);
     }
 
     /// <summary>Queues the end of an attempt into the run's next checkpoint.</summary>

@@ -26,6 +26,7 @@ public sealed class RunbookRuntime(
     RunEvents events,
     RunCancellations cancellations,
     RunTerminator terminator,
+    RunJournal journal,
     IEnumerable<IClusterSnapshots> clusters,
     RuntimeOptions options,
     ILogger<RunbookRuntime> logger) : IHostedService
@@ -49,6 +50,7 @@ public sealed class RunbookRuntime(
         await FailRunsOfBrokenVersionsAsync(broken, cancellationToken);
         await RestoreCancellationsAsync(cancellationToken);
         await RepairRunsCutOffAtStartAsync(cancellationToken);
+        await journal.MarkInterruptedAttemptsAsync(cancellationToken);
 
         await host.StartAsync(cancellationToken);
         _sweeper = new CancellationTokenSource();
@@ -229,6 +231,7 @@ public sealed class RunbookRuntime(
                 var now = DateTime.UtcNow;
                 var expired = await db.Approvals.Where(a => a.Decision == null && a.ExpiresAt != null && a.ExpiresAt <= now)
                     .ToListAsync(cancellationToken);
+                await RepublishLostDecisionsAsync(db, cancellationToken);
                 foreach (var approval in expired)
                 {
                     try
@@ -246,6 +249,24 @@ public sealed class RunbookRuntime(
                 logger.LogWarning(e, "Sweeping expired approvals failed; retrying");
             }
             await Task.Delay(options.ApprovalSweepInterval, cancellationToken);
+        }
+    }
+
+    // A decision is recorded before its event is published; if the server stopped in between, the node still waits
+    // (its subscription exists) but no event will ever come. Publish it again from the recorded decision.
+    private async Task RepublishLostDecisionsAsync(PgHaDbContext db, CancellationToken cancellationToken)
+    {
+        var settled = DateTime.UtcNow.AddSeconds(-10);
+        var lost = await (from a in db.Approvals.AsNoTracking()
+                          where a.Decision != null && a.DecidedAt < settled
+                          where db.Subscriptions.Any(s => s.EventName == NodeStepBody.ApprovalEvent && s.EventKey == a.EventKey)
+                          where !db.Events.Any(e => e.EventName == NodeStepBody.ApprovalEvent && e.EventKey == a.EventKey)
+                          select a).ToListAsync(cancellationToken);
+        foreach (var a in lost)
+        {
+            logger.LogWarning("Re-publishing the {Decision} decision on run {RunId} node {NodeId}, which never reached the engine", a.Decision, a.RunId, a.NodeId);
+            await host.PublishEvent(NodeStepBody.ApprovalEvent, a.EventKey, new ApprovalDecisionEvent
+                { Decision = a.Decision!, DecidedBy = a.DecidedBy, Comment = a.Comment, DecidedAtUtc = a.DecidedAt!.Value }, DateTime.UtcNow);
         }
     }
 
