@@ -11,7 +11,7 @@ for db in "${REPLICA_DATABASES[@]}"; do
     londiste "$ini" create-root "root_$db" "$(LONDISTE_NODE_USER_CONN "$db" "$MASTER_HOST")"
     start_worker "$ini" "root_$db"
     # Londiste's triggers queue each change through pgq.insert_event, which the application role may only call as pgq_writer.
-    psql -X -v ON_ERROR_STOP=1 -q -d "$db" -v app_user="$APP_USER" -c 'GRANT pgq_writer TO :"app_user"'
+    psql -X -v ON_ERROR_STOP=1 -q -d "$db" -v app_user="$APP_USER" <<<'GRANT pgq_writer TO :"app_user";'
     londiste "$ini" add-table --all
     log "$db: root node root_$db publishes: $(londiste "$ini" tables 2>/dev/null | tr '\n' ' ')"
 done
