@@ -17,4 +17,7 @@ public sealed record LabOptions
     public bool StartCron { get; init; } = true;
 
     public TimeSpan HostStartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long teardown waits for other processes that declared themselves lab users (<see cref="LocalLab.UseAsync"/>).</summary>
+    public TimeSpan WaitForUsersTimeout { get; init; } = TimeSpan.FromMinutes(30);
 }

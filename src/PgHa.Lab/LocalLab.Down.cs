@@ -22,6 +22,7 @@ public sealed partial class LocalLab
         if (!Environment.IsPrivilegedProcess)
             throw new LabException("Tearing the lab down needs root; run it with sudo or as root.");
         using var exclusive = await LabLock.AcquireAsync(_logger, TimeSpan.FromMinutes(15), ct).ConfigureAwait(false);
+        using var nobodyUsingIt = await LabLock.NoUsersAsync(_logger, Options.WaitForUsersTimeout, ct).ConfigureAwait(false);
         return await TearDownAsync(ct).ConfigureAwait(false);
     }
 

@@ -35,6 +35,12 @@ public sealed partial class LocalLab
     public LabHostProcess? HostProcess(string host) =>
         _state.Load(LabTopology.Host(host).Name) is { } p && LinuxProcesses.IsAlive(p) ? p : null;
 
+    /// <summary>
+    /// Declares this process a user of the lab until the returned handle is disposed: <see cref="DownAsync"/> in any
+    /// process waits for every user to finish (up to <see cref="LabOptions.WaitForUsersTimeout"/>) instead of pulling the lab away.
+    /// </summary>
+    public Task<IDisposable> UseAsync(CancellationToken ct = default) => LabLock.UseAsync(_logger, TimeSpan.FromMinutes(15), ct);
+
     /// <summary>Refuses, with the reason, when this machine cannot run the lab.</summary>
     public async Task EnsureMachineCanRunLabAsync()
     {

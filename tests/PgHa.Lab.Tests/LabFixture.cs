@@ -16,6 +16,7 @@ public sealed class LabFixture : IAsyncLifetime
     public SshConnectionPool Pool { get; private set; } = null!;
     public TimeSpan BringUpTime { get; private set; }
     public LabUpResult UpResult { get; private set; } = null!;
+    private IDisposable? _use;
 
     public LabFixture()
     {
@@ -31,6 +32,7 @@ public sealed class LabFixture : IAsyncLifetime
         var sw = Stopwatch.StartNew();
         UpResult = await Lab.UpAsync();
         BringUpTime = sw.Elapsed;
+        _use = await Lab.UseAsync(); // another process's `lab down` now waits for this collection to finish
         Console.WriteLine($"[lab] bring-up took {BringUpTime.TotalSeconds:0.00} s (lab's own measure {UpResult.BringUpTime.TotalSeconds:0.00} s, " +
                           $"packages installed: {UpResult.PackagesInstalled.Count})");
         Pool = new SshConnectionPool(Redactor, Logs);
@@ -41,6 +43,7 @@ public sealed class LabFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Pool?.Dispose();
+        _use?.Dispose();
         var down = await Lab.DownAsync();
         Console.WriteLine($"[lab] teardown: {down}");
         if (!down.Clean) throw new InvalidOperationException("lab teardown left things behind: " + down);
