@@ -169,9 +169,12 @@ public sealed class RunbookRuntime(
         return open.Select(x => ToView(x.a, x.StartedBy)).ToList();
     }
 
-    /// <summary>Records a decision on the open approval of a node and resumes the run. Only the first decision counts.</summary>
+    /// <summary>
+    /// Records a decision on the open approval of a node and resumes the run. Only the first decision counts.
+    /// With <paramref name="deciderRole"/> given, the approval's allowed role is enforced (admin may always decide).
+    /// </summary>
     public async Task<ApprovalView> DecideAsync(string runId, string nodeId, ApprovalChoice choice, string decidedBy, string? comment,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, string? deciderRole = null)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.RunId == runId, cancellationToken)
@@ -179,6 +182,8 @@ public sealed class RunbookRuntime(
         var approval = await db.Approvals.Where(a => a.RunId == runId && a.NodeId == nodeId)
                            .OrderByDescending(a => a.Id).FirstOrDefaultAsync(cancellationToken)
                        ?? throw new NotFoundException("approval for node", nodeId, $"run {runId} has not asked for an approval at that node");
+        if (deciderRole is not null && deciderRole != "admin" && deciderRole != approval.AllowedRole)
+            throw new ForbiddenException($"the approval at node '{nodeId}' may only be decided by role '{approval.AllowedRole}'; you have '{deciderRole}'");
         var decision = choice == ApprovalChoice.Approve ? ActivityOutcomes.Approved : ActivityOutcomes.Rejected;
         await RecordDecisionAsync(db, approval, decision, decidedBy, comment, cancellationToken);
         return ToView(approval, run.StartedBy);

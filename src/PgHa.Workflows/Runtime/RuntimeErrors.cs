@@ -20,3 +20,6 @@ public sealed class RunInputException(IReadOnlyList<RunbookError> errors)
 
 /// <summary>The request conflicts with the current state (a busy cluster, a decided approval, a finished run).</summary>
 public sealed class ConflictException(string message) : RuntimeRequestException(message);
+
+/// <summary>The caller may not do this (e.g. decide an approval reserved for another role).</summary>
+public sealed class ForbiddenException(string message) : RuntimeRequestException(message);
