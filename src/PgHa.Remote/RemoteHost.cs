@@ -53,7 +53,7 @@ public sealed partial class RemoteHost
         catch (Exception e) when (e is SshException or ObjectDisposedException or InvalidOperationException or IOException)
         {
             // The remote side ended before reading its script (e.g. sudo refused); its exit status tells why.
-            _logger.LogDebug("Could not send the script to {Host}: {Reason}", Name, e.Message);
+            _logger.LogDebug("Could not send the script to {Host}: {Reason}", Name, _pool.Redactor.Redact(e.Message));
         }
 
         var stdout = new StringBuilder();
@@ -149,7 +149,7 @@ public sealed partial class RemoteHost
                 _pool.Evict(Target, client);
                 if (attempt > 1)
                     throw new HostUnreachableException(Name, Target.Address, Target.Port, "connection lost: " + _pool.Redactor.Redact(e.Message), e);
-                _logger.LogInformation("Connection to {Host} as {User} was lost ({Reason}); reconnecting", Name, Target.User, e.Message);
+                _logger.LogInformation("Connection to {Host} as {User} was lost ({Reason}); reconnecting", Name, Target.User, _pool.Redactor.Redact(e.Message));
             }
         }
     }
