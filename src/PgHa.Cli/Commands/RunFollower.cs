@@ -55,6 +55,11 @@ internal static class RunFollower
         switch (kind)
         {
             case "snapshot":
+                // What happened before we connected: the journal's log lines, then where each node stands.
+                foreach (var j in e["journal"]!.AsArray())
+                    if (states.TryAdd("journal:" + Cli.Str(j!["id"]), "printed"))
+                        foreach (var line in Cli.Str(j["log"]).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                            Console.WriteLine($"{time}   {Cli.Str(j["nodeId"])} | {line}");
                 foreach (var n in e["nodes"]!.AsArray())
                     NodeState(time, Cli.Str(n!["nodeId"]), Cli.Str(n["state"]), Cli.Str(n["outcome"]), Cli.Str(n["error"]), states);
                 var status = Cli.Str(e["run"]!["status"]);
