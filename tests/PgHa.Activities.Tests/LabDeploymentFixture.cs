@@ -26,12 +26,14 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
     public Dictionary<string, string> SecretValues { get; private set; } = null!;
     public SshConnectionPool Pool { get; } = new(new SecretRedactor());
     private string _directory = "";
+    private IDisposable? _use;
 
     public async Task InitializeAsync()
     {
         var clock = Stopwatch.StartNew();
         var up = await Lab.UpAsync();
         Console.WriteLine($"[lab] up in {clock.Elapsed.TotalSeconds:0.0} s (already up: {up.AlreadyUp})");
+        _use = await Lab.UseAsync(); // another process's `lab down` now waits until these tests are done
 
         _directory = Directory.CreateTempSubdirectory("pgha-activities-e2e-").FullName;
         var services = new ServiceCollection();
@@ -89,6 +91,7 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
         if (Runtime is not null) await Runtime.StopAsync(CancellationToken.None);
         if (Services is not null) await Services.DisposeAsync();
         Pool.Dispose();
+        _use?.Dispose();
         var down = await Lab.DownAsync();
         Console.WriteLine($"[lab] down: {down}");
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
