@@ -5,8 +5,18 @@ namespace PgHa.Workflows.Store;
 /// <summary>Brings a store to the current schema; idempotent, run at start-up.</summary>
 public static class PgHaStoreSchema
 {
-    public static void Migrate(PgHaDbContext db)
+    public static void Migrate(PgHaDbContext db, TimeSpan? migrationLockTimeout = null)
     {
+        if (db.Database.IsNpgsql())
+        {
+            // Several nodes may start at once against one database: migrate one at a time.
+            var connectionString = db.Database.GetConnectionString()
+                ?? throw new InvalidOperationException("The PostgreSQL store context has no connection string.");
+            PostgresStore.WithMigrationLock(connectionString, migrationLockTimeout ?? new PgHaPostgresStoreOptions().MigrationLockTimeout,
+                () => db.Database.Migrate());
+            return;
+        }
+
         db.Database.Migrate();
         if (db.Database.IsSqlite())
         {

@@ -29,6 +29,48 @@ public static class PgHaStoreServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Registers the PostgreSQL store, the same services as <see cref="AddPgHaStore"/> (context factory, serializer,
+    /// provider) over <paramref name="connectionString"/>, plus the <see cref="PostgresAdvisoryLockProvider"/> that
+    /// <see cref="UsePgHaPostgresLocks"/> plugs into WorkflowCore. The schema is migrated by EnsureStoreExists at start-up,
+    /// one node at a time.
+    /// </summary>
+    public static IServiceCollection AddPgHaStorePostgres(this IServiceCollection services, string connectionString, Action<PgHaPostgresStoreOptions>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var options = new PgHaPostgresStoreOptions();
+        configure?.Invoke(options);
+
+        services.AddSingleton(options);
+        services.TryAddSingleton<IDbContextFactory<PgHaDbContext>>(new PostgresPgHaDbContextFactory(connectionString, options));
+        services.TryAddSingleton<AllowListSerializer>();
+        services.TryAddSingleton<IStoredValueSerializer>(sp => sp.GetRequiredService<AllowListSerializer>());
+        services.TryAddSingleton<EfCorePersistenceProvider>();
+        services.TryAddSingleton(sp => new PostgresAdvisoryLockProvider(
+            options.LockConnectionString ?? connectionString, options.LockKeepaliveCadence,
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<PostgresAdvisoryLockProvider>>()));
+        return services;
+    }
+
+    /// <summary>Registers the store at <paramref name="location"/> (SQLite file or PostgreSQL).</summary>
+    public static IServiceCollection AddPgHaStore(this IServiceCollection services, StoreLocation location) => location switch
+    {
+        StoreLocation.Sqlite s => services.AddPgHaStore(s.File),
+        StoreLocation.Postgres p => services.AddPgHaStorePostgres(p.ConnectionString),
+        null => throw new ArgumentNullException(nameof(location)),
+        _ => throw new ArgumentException($"Unknown store location {location.GetType().Name}.", nameof(location)),
+    };
+
+    /// <summary>
+    /// Makes WorkflowCore lock through PostgreSQL advisory locks (needs <see cref="AddPgHaStorePostgres"/>): required
+    /// as soon as two nodes share one PostgreSQL store.
+    /// </summary>
+    public static WorkflowOptions UsePgHaPostgresLocks(this WorkflowOptions options)
+    {
+        options.UseDistributedLockManager(sp => sp.GetRequiredService<PostgresAdvisoryLockProvider>());
+        return options;
+    }
+
     /// <summary>Makes WorkflowCore persist through <see cref="EfCorePersistenceProvider"/> (inside <c>AddWorkflow(o => ...)</c>).</summary>
     public static WorkflowOptions UsePgHaStore(this WorkflowOptions options)
     {
