@@ -73,6 +73,11 @@ internal static class UpCommand
                 Console.Error.WriteLine("error: " + e.Message);
                 return e.ExitCode;
             }
+            catch (ServerConfigurationException e)
+            {
+                Console.Error.WriteLine("server: " + e.Message);
+                return 2;
+            }
             catch (LabException e)
             {
                 Console.Error.WriteLine("lab: " + e.Message);

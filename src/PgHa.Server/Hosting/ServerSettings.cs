@@ -27,11 +27,11 @@ public sealed record ServerSettings
         var section = configuration.GetSection("PgHa");
         var store = section["Store"] ?? "sqlite";
         if (store.Equals("postgres", StringComparison.OrdinalIgnoreCase) || store.Equals("postgresql", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException(
+            throw new ServerConfigurationException(
                 "PgHa:Store=postgres is not implemented yet: the engine's store runs on SQLite only for now. " +
                 "Remove PgHa:Store (or set it to sqlite) and set PgHa:Database to the SQLite file.");
         if (!store.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException($"PgHa:Store='{store}' is unknown; the only store available is sqlite.");
+            throw new ServerConfigurationException($"PgHa:Store='{store}' is unknown; the only store available is sqlite.");
 
         var database = Path.GetFullPath(section["Database"] is { Length: > 0 } db ? db : Path.Combine(".pgha", "pgha.db"), contentRoot);
         var dataDirectory = Path.GetDirectoryName(database)!;
@@ -67,3 +67,6 @@ public sealed record ServerSettings
         return null;
     }
 }
+
+/// <summary>A configuration the server cannot start with; the message says what to change.</summary>
+public sealed class ServerConfigurationException(string message) : Exception(message);
