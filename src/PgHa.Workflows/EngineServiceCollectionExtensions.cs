@@ -21,14 +21,24 @@ public static class EngineServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddRunbookEngine(this IServiceCollection services, string databaseFile,
         Action<RuntimeOptions>? configure = null)
+        => services.AddRunbookEngine(new StoreLocation.Sqlite(databaseFile), configure);
+
+    /// <summary>
+    /// The runbook engine on the store at <paramref name="store"/>. With <see cref="StoreLocation.Postgres"/> several
+    /// nodes may share the database: WorkflowCore then locks through PostgreSQL advisory locks instead of in memory.
+    /// </summary>
+    public static IServiceCollection AddRunbookEngine(this IServiceCollection services, StoreLocation store,
+        Action<RuntimeOptions>? configure = null)
     {
+        ArgumentNullException.ThrowIfNull(store);
         var options = new RuntimeOptions();
         configure?.Invoke(options);
         services.AddSingleton(options);
-        services.AddPgHaStore(databaseFile);
+        services.AddPgHaStore(store);
         services.AddWorkflow(o =>
         {
             o.UsePgHaStore();
+            if (store is StoreLocation.Postgres) o.UsePgHaPostgresLocks();
             o.UsePollInterval(options.PollInterval);
         });
         // WorkflowCore retries a failing step forever by default; ours gives up after a few tries.
