@@ -62,7 +62,7 @@ public sealed record RecordExecutionInput
     [Description("milliseconds to hold between start and end")] public int HoldMilliseconds { get; init; }
 }
 
-[Activity("RecordExecution", Description = "Test activity: records each execution to a file.")]
+[Activity("RecordExecution", Mutates = true, Description = "Test activity: records each execution to a file.")]
 public sealed class RecordExecution : Activity<RecordExecutionInput>
 {
     protected override async Task<ActivityResult> ExecuteAsync(RecordExecutionInput input, ActivityContext context)

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using PgHa.Workflows.Store;
+using PgHa.Workflows.Store.Entities;
 using Xunit.Abstractions;
 using static PgHa.Workflows.Tests.Runbooks;
 
@@ -39,6 +41,10 @@ public sealed class CrashResumeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(1, record["c"].Ends);
         Assert.Equal((1, 1), record["d"]);
         Assert.Equal((1, 1), record["e"]);
+        // The journal shows the attempt the crash cut short, then the one that finished it.
+        await using var db = new SqlitePgHaDbContextFactory(Db).CreateDbContext();
+        Assert.Equal([JournalStatus.Interrupted, JournalStatus.Succeeded],
+            db.Journal.Where(j => j.RunId == runId && j.NodeId == "c").OrderBy(j => j.Id).Select(j => j.Status).ToList());
     }
 
     [Fact]

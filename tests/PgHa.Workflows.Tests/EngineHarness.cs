@@ -13,6 +13,7 @@ public sealed class EngineHarness : IAsyncDisposable
     private readonly string _directory;
     public ServiceProvider Services { get; }
     public RunbookRuntime Runtime { get; }
+    public string DatabaseFile => Path.Combine(_directory, "pgha.db");
     public ExecutionRecorder Recorder => Services.GetRequiredService<ExecutionRecorder>();
 
     private EngineHarness(string directory, ServiceProvider services)

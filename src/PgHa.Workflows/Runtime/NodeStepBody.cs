@@ -76,7 +76,7 @@ public sealed class NodeStepBody(
         var instanceId = context.Workflow.Id;
         var attempt = state.Attempt;
         var inputsJson = JsonSerializer.Serialize(node.Node.Inputs);
-        var journalId = await journal.StartAttemptAsync(run.RunId, NodeId, context.ExecutionPointer.Id, attempt, inputsJson,
+        var attemptStart = await journal.StartAttemptAsync(run.RunId, NodeId, context.ExecutionPointer.Id, attempt, inputsJson,
             CancellationToken.None);
         var log = new AttemptLog(run.RunId, NodeId, attempt, events, redactor);
         logger.LogInformation("Node {NodeId} attempt {Attempt} of {MaxAttempts} started ({Activity})",
@@ -103,7 +103,7 @@ public sealed class NodeStepBody(
         catch (OperationCanceledException) when (runCancelled.IsCancellationRequested)
         {
             run.Cancelled = true;
-            EndAttempt(instanceId, run, attempt, journalId, JournalStatus.Cancelled, null, null, log, "the run was cancelled during this attempt");
+            EndAttempt(instanceId, attemptStart, JournalStatus.Cancelled, null, null, log, "the run was cancelled during this attempt");
             checkpoint.AfterCommit(instanceId, () => terminator.Request(instanceId));
             return ExecutionResult.Outcome(Halted);
         }
@@ -114,7 +114,7 @@ public sealed class NodeStepBody(
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             // Server shutting down: keep the pointer active so the node runs again after the restart.
-            EndAttempt(instanceId, run, attempt, journalId, JournalStatus.Interrupted, null, null, log, "the server stopped during this attempt; the node runs again after restart");
+            EndAttempt(instanceId, attemptStart, JournalStatus.Interrupted, null, null, log, "the server stopped during this attempt; the node runs again after restart");
             return ExecutionResult.Persist(state);
         }
         catch (Exception e) when (e is TemplateException or JsonException or ActivityInputException)
@@ -128,23 +128,22 @@ public sealed class NodeStepBody(
         }
 
         if (result.Approval is { } approval)
-            return AwaitApproval(context, run, state, journalId, log, approval);
+            return AwaitApproval(context, run, state, attemptStart, log, approval);
         if (result.Sleep is { } sleep)
         {
-            EndAttempt(instanceId, run, attempt, journalId, JournalStatus.Sleeping, null, null, log, null);
+            EndAttempt(instanceId, attemptStart, JournalStatus.Sleeping, null, null, log, null);
             state.WakeAtUtc = DateTime.UtcNow + sleep;
-            state.JournalId = journalId;
             return ExecutionResult.Sleep(sleep, state);
         }
         if (result.IsFailure && attempt < node.MaxAttempts)
         {
             var retryIn = node.RetryDelay;
-            EndAttempt(instanceId, run, attempt, journalId, JournalStatus.Failed, result.Outcome, result.Outputs, log,
+            EndAttempt(instanceId, attemptStart, JournalStatus.Failed, result.Outcome, result.Outputs, log,
                 $"{result.Error} — retrying in {retryIn.TotalSeconds:0} s (attempt {attempt + 1} of {node.MaxAttempts})");
             return ExecutionResult.Sleep(retryIn, new StepState { Attempt = attempt + 1 });
         }
 
-        EndAttempt(instanceId, run, attempt, journalId, result.IsFailure ? JournalStatus.Failed : JournalStatus.Succeeded,
+        EndAttempt(instanceId, attemptStart, result.IsFailure ? JournalStatus.Failed : JournalStatus.Succeeded,
             result.Outcome, result.Outputs, log, result.Error);
         return Complete(context, run, result.Outcome, result.Outputs, result.Error);
     }
@@ -167,7 +166,7 @@ public sealed class NodeStepBody(
         }
     }
 
-    private ExecutionResult AwaitApproval(IStepExecutionContext context, RunData run, StepState state, long journalId,
+    private ExecutionResult AwaitApproval(IStepExecutionContext context, RunData run, StepState state, AttemptStart attemptStart,
         AttemptLog log, ApprovalRequest request)
     {
         var instanceId = context.Workflow.Id;
@@ -175,7 +174,7 @@ public sealed class NodeStepBody(
         if (run.DryRun)
         {
             log.Write($"[plan] would wait for approval by role '{request.AllowedRole}': {request.Prompt}");
-            EndAttempt(instanceId, run, state.Attempt, journalId, JournalStatus.Succeeded, ActivityOutcomes.Approved, null, log, null);
+            EndAttempt(instanceId, attemptStart, JournalStatus.Succeeded, ActivityOutcomes.Approved, null, log, null);
             return Complete(context, run, ActivityOutcomes.Approved, new Dictionary<string, JsonElement>(), null);
         }
 
@@ -190,12 +189,11 @@ public sealed class NodeStepBody(
                 AllowedRole = request.AllowedRole, RequestedAt = requestedAt, ExpiresAt = request.ExpiresAtUtc,
             });
         });
-        EndAttempt(instanceId, run, state.Attempt, journalId, JournalStatus.Waiting, null, null, log, null);
+        EndAttempt(instanceId, attemptStart, JournalStatus.Waiting, null, null, log, null);
         checkpoint.AfterCommit(instanceId, () =>
             events.Publish(run.RunId, RunEventKinds.ApprovalRequested, NodeId, state.Attempt, JournalStatus.Waiting, message: request.Prompt));
 
         state.ApprovalKey = key;
-        state.JournalId = journalId;
         // An explicit effective date: only a decision published after this request can resume it.
         return new ExecutionResult
         {
@@ -254,15 +252,29 @@ public sealed class NodeStepBody(
         return Complete(context, run, ActivityOutcomes.Done, new Dictionary<string, JsonElement>(), null);
     }
 
-    private void EndAttempt(string instanceId, RunData run, int attempt, long journalId, string status, string? outcome,
+    private void EndAttempt(string instanceId, AttemptStart attemptStart, string status, string? outcome,
         IReadOnlyDictionary<string, JsonElement>? outputs, AttemptLog log, string? error) =>
-        journal.EndAttempt(instanceId, new AttemptEnd(run.RunId, NodeId, attempt, journalId, status, outcome,
-            outputs is { Count: > 0 } ? outputs : null, log.Text, error is null ? null : redactor.Redact(error)));
+        journal.EndAttempt(instanceId, attemptStart, new AttemptEnd(status, outcome,
+            outputs is { Count: > 0 } ? Redacted(outputs) : null, log.Text, error is null ? null : redactor.Redact(error)));
+
+    // Outputs are stored with the run and shown to operators, so no secret value may survive in them;
+    // a later node that needs a secret takes it from ${secrets.name}.
+    private IReadOnlyDictionary<string, JsonElement> Redacted(IReadOnlyDictionary<string, JsonElement> outputs) =>
+        outputs.ToDictionary(o => o.Key, o => JsonSerializer.SerializeToElement(RedactStrings(JsonNode.Parse(o.Value.GetRawText()))),
+            StringComparer.Ordinal);
+
+    private JsonNode? RedactStrings(JsonNode? node) => node switch
+    {
+        JsonValue v when v.TryGetValue<string>(out var text) => JsonValue.Create(redactor.Redact(text)),
+        JsonArray a => new JsonArray(a.Select(RedactStrings).ToArray()),
+        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, RedactStrings(p.Value)))),
+        _ => node?.DeepClone(),
+    };
 
     private ExecutionResult Complete(IStepExecutionContext context, RunData run, string outcome,
         IReadOnlyDictionary<string, JsonElement> outputs, string? error)
     {
-        run.NodeOutputs[NodeId] = new Dictionary<string, JsonElement>(outputs, StringComparer.Ordinal);
+        run.NodeOutputs[NodeId] = new Dictionary<string, JsonElement>(Redacted(outputs), StringComparer.Ordinal);
         logger.LogInformation("Node {NodeId} ended with outcome {Outcome}", NodeId, outcome);
         if (!node.ConnectedOutcomes.Contains(outcome) && outcome != ActivityOutcomes.Done)
         {

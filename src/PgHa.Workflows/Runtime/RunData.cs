@@ -40,7 +40,6 @@ public sealed class StepState
     public int Attempt { get; set; } = 1;
     public DateTime? WakeAtUtc { get; set; }
     public string? ApprovalKey { get; set; }
-    public long? JournalId { get; set; }
 }
 
 /// <summary>The event payload that resumes a node waiting for approval.</summary>

@@ -8,25 +8,25 @@ using PgHa.Workflows.Store.Entities;
 namespace PgHa.Workflows.Runtime;
 
 /// <summary>
-/// The per-attempt record of every node. An attempt's start is written at once (so an attempt cut short by a
-/// crash stays visible); its end is written in the same transaction as the checkpoint that moves the run on.
+/// The per-attempt record of every node. An attempt's start is written at once (live views see it running, and an
+/// attempt cut short by a crash stays visible as Interrupted); its end is written in the same transaction as the
+/// checkpoint that moves the run on.
 /// </summary>
 public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, CheckpointBuffer checkpoint, RunEvents events)
 {
-    public async Task<long> StartAttemptAsync(string runId, string nodeId, string pointerId, int attempt, string inputsJson,
+    public async Task<AttemptStart> StartAttemptAsync(string runId, string nodeId, string pointerId, int attempt, string inputsJson,
         CancellationToken cancellationToken)
     {
-        var now = DateTime.UtcNow;
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = new JournalEntryRecord
+        var start = new AttemptStart(runId, nodeId, pointerId, attempt, inputsJson, DateTime.UtcNow, 0);
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            RunId = runId, NodeId = nodeId, PointerId = pointerId, Attempt = attempt,
-            Status = JournalStatus.Running, StartedAt = now, InputsJson = inputsJson,
-        };
-        db.Add(row);
-        await db.SaveChangesAsync(cancellationToken);
+            var row = NewRow(start, JournalStatus.Running);
+            db.Add(row);
+            await db.SaveChangesAsync(cancellationToken);
+            start = start with { JournalId = row.Id };
+        }
         events.Publish(runId, RunEventKinds.NodeStarted, nodeId, attempt, JournalStatus.Running);
-        return row.Id;
+        return start;
     }
 
     /// <summary>
@@ -43,22 +43,31 @@ public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, Checkp
     }
 
     /// <summary>Queues the end of an attempt into the run's next checkpoint.</summary>
-    public void EndAttempt(string instanceId, AttemptEnd end)
+    public void EndAttempt(string instanceId, AttemptStart start, AttemptEnd end)
     {
         checkpoint.Add(instanceId, db =>
         {
-            var row = db.Find<JournalEntryRecord>(end.JournalId);
-            if (row is null) return;
+            var row = new JournalEntryRecord { Id = start.JournalId };
+            var entry = db.Attach(row);
             row.Status = end.Status;
             row.EndedAt = DateTime.UtcNow;
             row.Outcome = end.Outcome;
             row.OutputsJson = end.Outputs is null ? null : JsonSerializer.Serialize(end.Outputs);
             row.Log = end.Log;
             row.Error = end.Error;
+            // An attached stub writes only the columns marked here, without reading the row first.
+            foreach (var column in new[] { nameof(row.Status), nameof(row.EndedAt), nameof(row.Outcome), nameof(row.OutputsJson), nameof(row.Log), nameof(row.Error) })
+                entry.Property(column).IsModified = true;
         });
         checkpoint.AfterCommit(instanceId, () =>
-            events.Publish(end.RunId, RunEventKinds.NodeEnded, end.NodeId, end.Attempt, end.Status, end.Outcome, end.Error));
+            events.Publish(start.RunId, RunEventKinds.NodeEnded, start.NodeId, start.Attempt, end.Status, end.Outcome, end.Error));
     }
+
+    private static JournalEntryRecord NewRow(AttemptStart start, string status) => new()
+    {
+        RunId = start.RunId, NodeId = start.NodeId, PointerId = start.PointerId, Attempt = start.Attempt,
+        Status = status, StartedAt = start.StartedAt, InputsJson = start.InputsJson,
+    };
 
     /// <summary>Records a node pass that did not run an activity (skipped, or a branch arriving at its Join).</summary>
     public void RecordPass(string instanceId, string runId, string nodeId, string pointerId, int attempt, string status, string message)
@@ -74,8 +83,9 @@ public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, Checkp
     }
 }
 
-public sealed record AttemptEnd(string RunId, string NodeId, int Attempt, long JournalId, string Status, string? Outcome,
-    IReadOnlyDictionary<string, JsonElement>? Outputs, string? Log, string? Error);
+public sealed record AttemptStart(string RunId, string NodeId, string PointerId, int Attempt, string InputsJson, DateTime StartedAt, long JournalId);
+
+public sealed record AttemptEnd(string Status, string? Outcome, IReadOnlyDictionary<string, JsonElement>? Outputs, string? Log, string? Error);
 
 /// <summary>Collects an attempt's log lines (redacted), streams them live, and caps what the journal keeps.</summary>
 public sealed class AttemptLog(string runId, string nodeId, int attempt, RunEvents events, SecretRedactor redactor)
