@@ -59,6 +59,10 @@ public sealed class ApiTests(ServerHost server) : IClassFixture<ServerHost>
         Assert.Contains("Approved", approval["outcomes"]!.AsArray().Select(o => o!.GetValue<string>()));
         Assert.Equal(HttpStatusCode.OK, (await _viewer.GetAsync("api/activities/Delay")).StatusCode);
         await (await _viewer.GetAsync("api/activities/Teleport")).Problem(404);
+        // The PostgreSQL HA activities the seeded runbooks use are served too.
+        var names = catalog.Select(a => a!["name"]!.GetValue<string>()).ToList();
+        foreach (var domain in new[] { "InstallPackage", "UploadScripts", "RunRemoteScript", "SwitchPgBouncer", "SmokeTest", "CheckCluster" })
+            Assert.Contains(domain, names);
     }
 
     [Fact]

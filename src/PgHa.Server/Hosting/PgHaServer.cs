@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.FileProviders;
+using PgHa.Activities;
 using PgHa.Server.Api;
 using PgHa.Server.Auth;
 using PgHa.Server.Pages;
@@ -30,6 +31,11 @@ public static class PgHaServer
             o.SecretsFile = settings.SecretsFile;
             o.PollInterval = settings.PollInterval;
         });
+        // The host scripts live beside the runbooks that run them.
+        builder.Services.AddPostgresHaActivities(o =>
+            o.ScriptsDirectory = settings.RunbookFolder is { } runbooks && Directory.Exists(Path.Combine(runbooks, "scripts"))
+                ? Path.Combine(runbooks, "scripts")
+                : null);
         builder.Services.AddApiKeyAuth(settings.KeysFile);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
