@@ -26,14 +26,21 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
     // ExtensionAttribute costs ~2x three indexed single-table compiled queries (the joined shaper dominates), and
     // tracking the whole graph costs more than the load itself (snapshots + DetectChanges over every pointer). So the
     // graph is always read untracked in three queries, and PersistWorkflow attaches only the rows that changed.
-    private static readonly Func<PgHaDbContext, Guid, CancellationToken, Task<PersistedWorkflow?>> WorkflowById =
-        EF.CompileAsyncQuery((PgHaDbContext db, Guid id, CancellationToken ct) => db.Workflows.AsNoTracking().FirstOrDefault(w => w.InstanceId == id));
+    // A compiled query is bound to the model it first ran with, and SQLite and PostgreSQL contexts have different
+    // models (a process may hold both, e.g. the tests or a store copy), so there is one set per model.
+    private sealed class GraphQueries
+    {
+        public readonly Func<PgHaDbContext, Guid, CancellationToken, Task<PersistedWorkflow?>> WorkflowById =
+            EF.CompileAsyncQuery((PgHaDbContext db, Guid id, CancellationToken ct) => db.Workflows.AsNoTracking().FirstOrDefault(w => w.InstanceId == id));
 
-    private static readonly Func<PgHaDbContext, long, IAsyncEnumerable<PersistedExecutionPointer>> PointersOf =
-        EF.CompileAsyncQuery((PgHaDbContext db, long wid) => db.ExecutionPointers.AsNoTracking().Where(p => p.WorkflowId == wid));
+        public readonly Func<PgHaDbContext, long, IAsyncEnumerable<PersistedExecutionPointer>> PointersOf =
+            EF.CompileAsyncQuery((PgHaDbContext db, long wid) => db.ExecutionPointers.AsNoTracking().Where(p => p.WorkflowId == wid));
 
-    private static readonly Func<PgHaDbContext, long, IAsyncEnumerable<PersistedExtensionAttribute>> AttributesOf =
-        EF.CompileAsyncQuery((PgHaDbContext db, long wid) => db.ExtensionAttributes.AsNoTracking().Where(a => a.ExecutionPointer!.WorkflowId == wid));
+        public readonly Func<PgHaDbContext, long, IAsyncEnumerable<PersistedExtensionAttribute>> AttributesOf =
+            EF.CompileAsyncQuery((PgHaDbContext db, long wid) => db.ExtensionAttributes.AsNoTracking().Where(a => a.ExecutionPointer!.WorkflowId == wid));
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Microsoft.EntityFrameworkCore.Metadata.IModel, GraphQueries> QueriesByModel = new();
 
     /// <summary>The stored graph, untracked. Navigations are left empty on purpose: attaching a row whose
     /// collections hold untracked children would make EF insert those children.</summary>
@@ -41,12 +48,13 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
 
     internal static async Task<StoredGraph?> LoadGraph(PgHaDbContext db, Guid id, CancellationToken ct)
     {
-        var row = await WorkflowById(db, id, ct);
+        var q = QueriesByModel.GetOrAdd(db.Model, static _ => new GraphQueries());
+        var row = await q.WorkflowById(db, id, ct);
         if (row is null) return null;
         var pointers = new List<PersistedExecutionPointer>();
-        await foreach (var p in PointersOf(db, row.PersistenceId).WithCancellation(ct)) pointers.Add(p);
+        await foreach (var p in q.PointersOf(db, row.PersistenceId).WithCancellation(ct)) pointers.Add(p);
         var attributes = new Dictionary<long, List<PersistedExtensionAttribute>>();
-        await foreach (var a in AttributesOf(db, row.PersistenceId).WithCancellation(ct))
+        await foreach (var a in q.AttributesOf(db, row.PersistenceId).WithCancellation(ct))
         {
             if (!attributes.TryGetValue(a.ExecutionPointerId, out var list)) attributes[a.ExecutionPointerId] = list = new();
             list.Add(a);

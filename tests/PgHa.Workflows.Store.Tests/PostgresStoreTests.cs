@@ -165,6 +165,25 @@ public sealed class PostgresStoreTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task SQLite_and_PostgreSQL_providers_work_side_by_side_in_one_process()
+    {
+        // Compiled queries are bound to one model; each store has its own.
+        using var sqlite = new TempStore();
+        var onSqlite = sqlite.CreateProvider();
+        var onPostgres = Provider(server.CreateDatabase("both"));
+        onPostgres.EnsureStoreExists();
+
+        var a = await onSqlite.CreateNewWorkflow(NewInstance());
+        var b = await onPostgres.CreateNewWorkflow(NewInstance());
+        var c = await onSqlite.CreateNewWorkflow(NewInstance());
+
+        Assert.Equal(a, (await onSqlite.GetWorkflowInstance(a))!.Id);
+        Assert.Equal(b, (await onPostgres.GetWorkflowInstance(b))!.Id);
+        Assert.Equal(c, (await onSqlite.GetWorkflowInstance(c))!.Id);
+        Assert.Null(await onPostgres.GetWorkflowInstance(a));
+    }
+
+    [Fact]
     public void A_wrong_password_fails_start_up_without_showing_any_password()
     {
         var cs = server.CreateDatabase("secret");
