@@ -61,6 +61,11 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
 
         var (prep, prepTook) = await lab.RunAsync("deployment-preparation", TimeSpan.FromMinutes(5));
         Assert.True(prep.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(prep));
+        // Nothing was purged before a person approved, and the question named the hosts from the inventory.
+        var purgeApproval = Assert.Single(prep.Approvals);
+        Assert.Equal(("approve-purge", "Approved", "e2e-approver"), (purgeApproval.NodeId, purgeApproval.Decision, purgeApproval.DecidedBy));
+        Assert.Contains("pgha-master (master, 10.77.0.11)", purgeApproval.Prompt);
+        Assert.True(prep.Journal.Single(j => j.NodeId == "purge-master").StartedAt >= purgeApproval.DecidedAt);
 
         // A script failure: something else holds the master's PostgreSQL port.
         await lab.Host("master").RunAsync(RemoteCommand.Bash(

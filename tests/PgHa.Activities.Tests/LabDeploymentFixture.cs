@@ -70,6 +70,12 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
         while (true)
         {
             var run = await Runtime.GetRunAsync(started.Run.RunId);
+            // The operator's part: approve what the runbook asks for (e.g. purging the hosts), as a second person.
+            foreach (var open in run?.Approvals.Where(a => a.Decision is null) ?? [])
+            {
+                Console.WriteLine($"[runbook] {runbook}: approving '{open.NodeId}': {open.Prompt}");
+                await Runtime.DecideAsync(open.RunId, open.NodeId, ApprovalChoice.Approve, "e2e-approver", "approved by the test");
+            }
             if (run is not null && RunStatus.IsFinished(run.Run.Status))
             {
                 clock.Stop();
