@@ -25,7 +25,7 @@ public static class PgHaServer
         builder.Services.AddSingleton(settings);
         AddLogging(builder, settings);
 
-        builder.Services.AddRunbookEngine(settings.DatabaseFile, o =>
+        builder.Services.AddRunbookEngine(settings.Store, o =>
         {
             if (settings.RunbookFolder is { } folder) o.RunbookFolders.Add(folder);
             o.SecretsFile = settings.SecretsFile;

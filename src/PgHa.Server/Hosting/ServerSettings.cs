@@ -11,6 +11,10 @@ public sealed record ServerSettings
     public const string DefaultUrl = "http://127.0.0.1:5080";
     public const string KeysFileName = "api-keys.json";
 
+    /// <summary>Where runs are stored: the SQLite file (default) or a PostgreSQL database shared by several servers.</summary>
+    public required PgHa.Workflows.Store.StoreLocation Store { get; init; }
+
+    /// <summary>The SQLite file, or for PostgreSQL the place of the data directory's default (keys, logs).</summary>
     public required string DatabaseFile { get; init; }
     public required string DataDirectory { get; init; }
     public required string KeysFile { get; init; }
@@ -25,18 +29,24 @@ public sealed record ServerSettings
     public static ServerSettings From(IConfiguration configuration, string contentRoot)
     {
         var section = configuration.GetSection("PgHa");
-        var store = section["Store"] ?? "sqlite";
-        if (store.Equals("postgres", StringComparison.OrdinalIgnoreCase) || store.Equals("postgresql", StringComparison.OrdinalIgnoreCase))
-            throw new ServerConfigurationException(
-                "PgHa:Store=postgres is not implemented yet: the engine's store runs on SQLite only for now. " +
-                "Remove PgHa:Store (or set it to sqlite) and set PgHa:Database to the SQLite file.");
-        if (!store.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
-            throw new ServerConfigurationException($"PgHa:Store='{store}' is unknown; the only store available is sqlite.");
-
+        var kind = section["Store"] ?? "sqlite";
         var database = Path.GetFullPath(section["Database"] is { Length: > 0 } db ? db : Path.Combine(".pgha", "pgha.db"), contentRoot);
+        PgHa.Workflows.Store.StoreLocation store;
+        if (kind.Equals("postgres", StringComparison.OrdinalIgnoreCase) || kind.Equals("postgresql", StringComparison.OrdinalIgnoreCase))
+            store = new PgHa.Workflows.Store.StoreLocation.Postgres(section["ConnectionString"] is { Length: > 0 } cs
+                ? cs
+                : throw new ServerConfigurationException(
+                    "PgHa:Store=postgres needs PgHa:ConnectionString (e.g. \"Host=db1;Port=5432;Database=pgha;Username=pgha\", " +
+                    "password via PgHa__ConnectionString in the environment or a .pgpass file). Use a database that is not one of the clusters this server fails over, reached directly, not through pgbouncer."));
+        else if (kind.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+            store = new PgHa.Workflows.Store.StoreLocation.Sqlite(database);
+        else
+            throw new ServerConfigurationException($"PgHa:Store='{kind}' is unknown; use sqlite (default) or postgres.");
+
         var dataDirectory = Path.GetDirectoryName(database)!;
         return new ServerSettings
         {
+            Store = store,
             DatabaseFile = database,
             DataDirectory = dataDirectory,
             KeysFile = Path.GetFullPath(section["Auth:KeysFile"] is { Length: > 0 } k ? k : Path.Combine(dataDirectory, KeysFileName), contentRoot),
