@@ -122,6 +122,27 @@ public sealed class RunbookLibrary(
         return broken;
     }
 
+    /// <summary>
+    /// Registers versions saved by another server on the same store since the last look, so this node can execute
+    /// their runs too (WorkflowCore only runs registered versions).
+    /// </summary>
+    public async Task RegisterNewlyStoredAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var stored = await db.RunbookVersions.AsNoTracking().Select(r => new { r.RunbookId, r.Version }).ToListAsync(cancellationToken);
+        foreach (var v in stored.Where(v => !_compiled.ContainsKey((v.RunbookId, v.Version))))
+        {
+            try
+            {
+                await GetAsync(v.RunbookId, v.Version, cancellationToken);
+            }
+            catch (RunbookValidationException e)
+            {
+                logger.LogError("Stored runbook {RunbookId} v{Version} does not compile here: {Errors}", v.RunbookId, v.Version, string.Join("; ", e.Errors));
+            }
+        }
+    }
+
     public async Task<CompiledRunbook?> GetAsync(string id, int? version, CancellationToken cancellationToken = default)
     {
         if (version is { } v && _compiled.TryGetValue((id, v), out var known)) return known;

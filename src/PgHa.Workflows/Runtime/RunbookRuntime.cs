@@ -54,7 +54,7 @@ public sealed class RunbookRuntime(
 
         await host.StartAsync(cancellationToken);
         _sweeper = new CancellationTokenSource();
-        _sweeperTask = Task.Run(() => SweepExpiredApprovalsAsync(_sweeper.Token), CancellationToken.None);
+        _sweeperTask = Task.Run(() => HousekeepingAsync(_sweeper.Token), CancellationToken.None);
         logger.LogInformation("Runbook runtime started");
     }
 
@@ -226,7 +226,8 @@ public sealed class RunbookRuntime(
         events.Publish(approval.RunId, RunEventKinds.ApprovalDecided, approval.NodeId, status: decision, message: comment);
     }
 
-    private async Task SweepExpiredApprovalsAsync(CancellationToken cancellationToken)
+    // Housekeeping every few seconds: versions saved by other servers, decisions that never reached the engine, expired approvals.
+    private async Task HousekeepingAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -236,6 +237,7 @@ public sealed class RunbookRuntime(
                 var now = DateTime.UtcNow;
                 var expired = await db.Approvals.Where(a => a.Decision == null && a.ExpiresAt != null && a.ExpiresAt <= now)
                     .ToListAsync(cancellationToken);
+                await library.RegisterNewlyStoredAsync(cancellationToken);
                 await RepublishLostDecisionsAsync(db, cancellationToken);
                 foreach (var approval in expired)
                 {
