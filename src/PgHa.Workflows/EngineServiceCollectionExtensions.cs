@@ -40,6 +40,8 @@ public static class EngineServiceCollectionExtensions
             o.UsePgHaStore();
             if (store is StoreLocation.Postgres) o.UsePgHaPostgresLocks();
             o.UsePollInterval(options.PollInterval);
+            // No search index is configured; its consumer would only reload every instance after each pass.
+            o.EnableIndexes = false;
         });
         // WorkflowCore retries a failing step forever by default; ours gives up after a few tries.
         services.RemoveAll<IWorkflowErrorHandler>();
