@@ -38,6 +38,9 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
 
         public readonly Func<PgHaDbContext, long, IAsyncEnumerable<PersistedExtensionAttribute>> AttributesOf =
             EF.CompileAsyncQuery((PgHaDbContext db, long wid) => db.ExtensionAttributes.AsNoTracking().Where(a => a.ExecutionPointer!.WorkflowId == wid));
+
+        public readonly Func<PgHaDbContext, Guid, CancellationToken, Task<long?>> RowVersionOf =
+            EF.CompileAsyncQuery((PgHaDbContext db, Guid id, CancellationToken ct) => db.Workflows.Where(w => w.InstanceId == id).Select(w => (long?)w.RowVersion).FirstOrDefault());
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Microsoft.EntityFrameworkCore.Metadata.IModel, GraphQueries> QueriesByModel = new();
@@ -62,16 +65,120 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
         return new StoredGraph(row, pointers, attributes);
     }
 
+    // The last graph this provider committed per instance (see PgHaStoreOptions.CacheCommittedGraphs). Entries are
+    // never mutated: a checkpoint works on a copy and publishes a new snapshot after its commit. A snapshot is used
+    // only while the stored RowVersion still equals its own, and every PersistWorkflow (any process) bumps it.
+    // SQLite only: PostgreSQL rounds timestamps to microseconds, so a cached row would not equal the stored one.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, StoredGraph>? _committed;
+    private const int MaxCachedGraphs = 1024;
+
     public EfCorePersistenceProvider(
         IDbContextFactory<PgHaDbContext> factory,
         IStoredValueSerializer serializer,
         IEnumerable<ICheckpointContributor> contributors,
-        ILogger<EfCorePersistenceProvider>? logger = null)
+        ILogger<EfCorePersistenceProvider>? logger = null,
+        PgHaStoreOptions? storeOptions = null)
     {
         _factory = factory;
         _serializer = serializer;
         _contributors = contributors.ToArray();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        if (storeOptions is { CacheCommittedGraphs: true } && factory is SqlitePgHaDbContextFactory)
+            _committed = new();
+    }
+
+    /// <summary>The committed snapshot of <paramref name="id"/> if it is still what the store holds, else null.</summary>
+    private async Task<StoredGraph?> CurrentSnapshot(PgHaDbContext db, Guid id, CancellationToken ct)
+    {
+        if (_committed is null || !_committed.TryGetValue(id, out var snapshot)) return null;
+        var q = QueriesByModel.GetOrAdd(db.Model, static _ => new GraphQueries());
+        if (await q.RowVersionOf(db, id, ct) == snapshot.Row.RowVersion) return snapshot;
+        _committed.TryRemove(KeyValuePair.Create(id, snapshot));
+        return null;
+    }
+
+    private void Remember(Guid id, StoredGraph graph, List<PersistedExecutionPointer> addedPointers,
+        List<PersistedExtensionAttribute> addedAttributes, List<PersistedExtensionAttribute> deletedAttributes, WorkflowStatus status)
+    {
+        if (_committed is null) return;
+        if (status is WorkflowStatus.Complete or WorkflowStatus.Terminated)
+        {
+            // Finished instances are rarely read again; keep the cache to live ones.
+            _committed.TryRemove(id, out _);
+            return;
+        }
+        if (_committed.Count >= MaxCachedGraphs) _committed.Clear();
+        // Copies without navigations: EF fixup filled them while tracked, and a row whose navigations hold
+        // other rows would make a later context insert those again.
+        var pointers = new List<PersistedExecutionPointer>(graph.Pointers.Count + addedPointers.Count);
+        foreach (var p in graph.Pointers) pointers.Add(ClonePointer(p));
+        foreach (var p in addedPointers) pointers.Add(ClonePointer(p));
+        var attributes = new Dictionary<long, List<PersistedExtensionAttribute>>(graph.Attributes.Count);
+        foreach (var (pid, list) in graph.Attributes)
+            foreach (var a in list)
+                if (!deletedAttributes.Contains(a)) AddAttribute(attributes, a);
+        foreach (var a in addedAttributes) AddAttribute(attributes, a);
+        var row = CloneWorkflow(graph.Row);
+        _committed[id] = new StoredGraph(row, pointers, attributes);
+
+        static void AddAttribute(Dictionary<long, List<PersistedExtensionAttribute>> into, PersistedExtensionAttribute a)
+        {
+            if (!into.TryGetValue(a.ExecutionPointerId, out var list)) into[a.ExecutionPointerId] = list = new();
+            list.Add(new PersistedExtensionAttribute
+            {
+                PersistenceId = a.PersistenceId, ExecutionPointerId = a.ExecutionPointerId, AttributeKey = a.AttributeKey, AttributeValue = a.AttributeValue,
+            });
+        }
+    }
+
+    /// <summary>A private copy of a snapshot for one checkpoint to modify.</summary>
+    private static StoredGraph CloneGraph(StoredGraph g)
+    {
+        var pointers = new List<PersistedExecutionPointer>(g.Pointers.Count);
+        foreach (var p in g.Pointers) pointers.Add(ClonePointer(p));
+        var attributes = new Dictionary<long, List<PersistedExtensionAttribute>>(g.Attributes.Count);
+        foreach (var (pid, list) in g.Attributes)
+            attributes[pid] = list.ConvertAll(a => new PersistedExtensionAttribute
+            {
+                PersistenceId = a.PersistenceId, ExecutionPointerId = a.ExecutionPointerId, AttributeKey = a.AttributeKey, AttributeValue = a.AttributeValue,
+            });
+        return new StoredGraph(CloneWorkflow(g.Row), pointers, attributes);
+    }
+
+    private static PersistedWorkflow CloneWorkflow(PersistedWorkflow r) => new()
+    {
+        PersistenceId = r.PersistenceId, InstanceId = r.InstanceId, WorkflowDefinitionId = r.WorkflowDefinitionId, Version = r.Version,
+        Description = r.Description, Reference = r.Reference, NextExecution = r.NextExecution, Data = r.Data, CreateTime = r.CreateTime,
+        CompleteTime = r.CompleteTime, Status = r.Status, RowVersion = r.RowVersion,
+    };
+
+    private static PersistedExecutionPointer ClonePointer(PersistedExecutionPointer p)
+    {
+        var c = new PersistedExecutionPointer { PersistenceId = p.PersistenceId, WorkflowId = p.WorkflowId, Id = p.Id };
+        CopyStoredPointerFields(p, c);
+        return c;
+    }
+
+    private static void CopyStoredPointerFields(PersistedExecutionPointer from, PersistedExecutionPointer to)
+    {
+        to.StepId = from.StepId;
+        to.Active = from.Active;
+        to.SleepUntil = from.SleepUntil;
+        to.PersistenceData = from.PersistenceData;
+        to.StartTime = from.StartTime;
+        to.EndTime = from.EndTime;
+        to.EventName = from.EventName;
+        to.EventKey = from.EventKey;
+        to.EventPublished = from.EventPublished;
+        to.EventData = from.EventData;
+        to.StepName = from.StepName;
+        to.RetryCount = from.RetryCount;
+        to.Children = from.Children;
+        to.ContextItem = from.ContextItem;
+        to.PredecessorId = from.PredecessorId;
+        to.Outcome = from.Outcome;
+        to.Status = from.Status;
+        to.Scope = from.Scope;
     }
 
     public bool SupportsScheduledCommands => true;
@@ -104,10 +211,11 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
     {
         var id = ParseId(workflow.Id) ?? throw new InvalidOperationException($"Workflow instance id '{workflow.Id}' is not a store id.");
         await using var db = _factory.CreateDbContext();
-        var graph = await LoadGraph(db, id, ct)
+        var graph = (await CurrentSnapshot(db, id, ct) is { } snapshot ? CloneGraph(snapshot) : null)
+            ?? await LoadGraph(db, id, ct)
             ?? throw new InvalidOperationException($"Workflow instance {workflow.Id} does not exist in the store.");
 
-        ApplyChanges(db, workflow, graph);
+        var (addedPointers, addedAttributes, deletedAttributes) = ApplyChanges(db, workflow, graph);
 
         if (subscriptions is not null)
         {
@@ -121,7 +229,17 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
         foreach (var contributor in _contributors)
             contributor.Contribute(db, workflow);
 
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch
+        {
+            // Whatever the store holds now, it is not known to be the snapshot.
+            _committed?.TryRemove(id, out _);
+            throw;
+        }
+        Remember(id, graph, addedPointers, addedAttributes, deletedAttributes, workflow.Status);
     }
 
     public async Task<IEnumerable<string>> GetRunnableInstances(DateTime asAt, CancellationToken cancellationToken = default)
@@ -156,7 +274,8 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
         var id = ParseId(Id);
         if (id is null) return null!;
         await using var db = _factory.CreateDbContext();
-        var graph = await LoadGraph(db, id.Value, cancellationToken);
+        // The snapshot is only read here (mapping copies every value into the new instance).
+        var graph = await CurrentSnapshot(db, id.Value, cancellationToken) ?? await LoadGraph(db, id.Value, cancellationToken);
         // WorkflowCore's contract returns null for an unknown id; its interface is not nullable-annotated.
         return graph is null ? null! : ToInstance(graph.Row, graph.Pointers, p => graph.Attributes.GetValueOrDefault(p.PersistenceId));
     }
@@ -485,8 +604,12 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
     /// row (always, for the row version), changed pointers and attributes (attached, then modified, so contributors
     /// see OriginalValues = last checkpoint), new pointers (added; never deleted) and removed attributes (deleted).
     /// </summary>
-    private void ApplyChanges(PgHaDbContext db, WorkflowInstance instance, StoredGraph graph)
+    private (List<PersistedExecutionPointer> AddedPointers, List<PersistedExtensionAttribute> AddedAttributes, List<PersistedExtensionAttribute> DeletedAttributes)
+        ApplyChanges(PgHaDbContext db, WorkflowInstance instance, StoredGraph graph)
     {
+        var addedPointers = new List<PersistedExecutionPointer>();
+        var addedAttributes = new List<PersistedExtensionAttribute>();
+        var deletedAttributes = new List<PersistedExtensionAttribute>();
         var row = graph.Row;
         db.Entry(row).State = EntityState.Unchanged;
         CopyWorkflowFields(instance, row);
@@ -505,6 +628,8 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
                 var fresh = NewPointerRow(ep);
                 fresh.WorkflowId = row.PersistenceId;
                 db.ExecutionPointers.Add(fresh);
+                addedPointers.Add(fresh);
+                addedAttributes.AddRange(fresh.ExtensionAttributes);
                 continue;
             }
 
@@ -523,7 +648,9 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
                 var arow = storedAttrs?.Find(a => a.AttributeKey == key);
                 if (arow is null)
                 {
-                    db.ExtensionAttributes.Add(new PersistedExtensionAttribute { ExecutionPointerId = stored.PersistenceId, AttributeKey = key, AttributeValue = text });
+                    var added = new PersistedExtensionAttribute { ExecutionPointerId = stored.PersistenceId, AttributeKey = key, AttributeValue = text };
+                    db.ExtensionAttributes.Add(added);
+                    addedAttributes.Add(added);
                 }
                 else if (arow.AttributeValue != text)
                 {
@@ -534,8 +661,12 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
             if (storedAttrs is not null)
                 foreach (var stale in storedAttrs)
                     if (!attrs.ContainsKey(stale.AttributeKey))
+                    {
                         db.Entry(stale).State = EntityState.Deleted;
+                        deletedAttributes.Add(stale);
+                    }
         }
+        return (addedPointers, addedAttributes, deletedAttributes);
     }
 
     private WorkflowInstance ToInstance(PersistedWorkflow row, IEnumerable<PersistedExecutionPointer> rows, Func<PersistedExecutionPointer, IEnumerable<PersistedExtensionAttribute>?> attributesOf)

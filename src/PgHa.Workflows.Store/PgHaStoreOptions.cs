@@ -15,4 +15,11 @@ public sealed class PgHaStoreOptions
 
     /// <summary>How long a writer waits for another connection's write lock before failing (SQLite busy_timeout).</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// True (default): the provider keeps the last graph it committed per instance and, after checking the stored row
+    /// version with one indexed read, reuses it instead of reading every pointer again (load and checkpoint were
+    /// O(history) reads per step). Any other writer bumps the row version, so a stale copy is never used.
+    /// </summary>
+    public bool CacheCommittedGraphs { get; set; } = true;
 }
