@@ -27,6 +27,13 @@ public sealed partial class AllowListSerializer : IStoredValueSerializer
     private readonly object _registerLock = new();
     private readonly JsonSerializerOptions _options;
 
+    // Short strings (step outcomes, keys) are written and read for every pointer of every checkpoint and load.
+    // Their stored text depends only on the value, and strings are immutable, so both directions are memoised.
+    private const int MaxMemoLength = 64;
+    private const int MaxMemoEntries = 4096;
+    private readonly ConcurrentDictionary<string, string> _textByString = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _stringByText = new(StringComparer.Ordinal);
+
     public AllowListSerializer(JsonSerializerOptions? options = null)
     {
         _options = options ?? new JsonSerializerOptions(JsonSerializerDefaults.General);
@@ -81,6 +88,7 @@ public sealed partial class AllowListSerializer : IStoredValueSerializer
     public string? Serialize(object? value)
     {
         if (value is null) return null;
+        if (value is string s && s.Length <= MaxMemoLength && _textByString.TryGetValue(s, out var memo)) return memo;
         var type = value.GetType();
         if (!_tagsByType.TryGetValue(type, out var tag))
             throw new InvalidOperationException(
@@ -97,12 +105,19 @@ public sealed partial class AllowListSerializer : IStoredValueSerializer
             JsonSerializer.Serialize(writer, value, type, _options);
             writer.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        if (value is string str && str.Length <= MaxMemoLength && _textByString.Count < MaxMemoEntries)
+        {
+            _textByString.TryAdd(str, text);
+            _stringByText.TryAdd(text, str);
+        }
+        return text;
     }
 
     public object? Deserialize(string? text)
     {
         if (string.IsNullOrEmpty(text)) return null;
+        if (_stringByText.TryGetValue(text, out var memo)) return memo;
         using var doc = ParseEnvelope(text);
         var root = doc.RootElement;
         if (root.ValueKind == JsonValueKind.Null) return null;
