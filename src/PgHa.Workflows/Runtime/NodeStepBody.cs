@@ -150,10 +150,11 @@ public sealed class NodeStepBody(
 
     private object ResolveInput(RunData run)
     {
-        var resolver = RunTemplateScope.For(run, templateSources);
+        // The scope copies every node's outputs (O(nodes run so far)); a node without inputs never needs it.
+        TemplateResolver? resolver = null;
         var resolved = new JsonObject();
         foreach (var (name, value) in node.Node.Inputs)
-            resolved[name] = resolver.Resolve(value, name);
+            resolved[name] = (resolver ??= RunTemplateScope.For(run, templateSources)).Resolve(value, name);
         try
         {
             return resolved.Deserialize(node.Activity.InputType, ActivityJson.Options)
