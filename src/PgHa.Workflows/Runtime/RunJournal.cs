@@ -1,6 +1,10 @@
 using System.Text;
 using System.Text.Json;
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 using PgHa.Secrets;
 using PgHa.Workflows.Store;
 using PgHa.Workflows.Store.Entities;
@@ -20,13 +24,57 @@ public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, Checkp
         var start = new AttemptStart(runId, nodeId, pointerId, attempt, inputsJson, DateTime.UtcNow, 0);
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            var row = NewRow(start, JournalStatus.Running);
-            db.Add(row);
-            await db.SaveChangesAsync(cancellationToken);
-            start = start with { JournalId = row.Id };
+            start = start with { JournalId = await InsertRunningAsync(db, start, cancellationToken) };
         }
         events.Publish(runId, RunEventKinds.NodeStarted, nodeId, attempt, JournalStatus.Running);
         return start;
+    }
+
+    // This insert precedes every attempt. Measured on SQLite, SaveChanges spends ~0.35 ms of its own around a ~0.05 ms
+    // statement, so it is one plain command (autocommit, as SaveChanges does for a single row) whose SQL is built once
+    // per model from the EF mapping, so table, schema and column names follow the model on either store.
+    private static readonly ConcurrentDictionary<IModel, string> InsertSqlByModel = new();
+
+    private static readonly string[] InsertColumns =
+    [
+        nameof(JournalEntryRecord.RunId), nameof(JournalEntryRecord.NodeId), nameof(JournalEntryRecord.PointerId),
+        nameof(JournalEntryRecord.Attempt), nameof(JournalEntryRecord.Status), nameof(JournalEntryRecord.StartedAt),
+        nameof(JournalEntryRecord.InputsJson),
+    ];
+
+    private static async Task<long> InsertRunningAsync(PgHaDbContext db, AttemptStart start, CancellationToken cancellationToken)
+    {
+        var sql = InsertSqlByModel.GetOrAdd(db.Model, _ => BuildInsertSql(db));
+        var row = NewRow(start, JournalStatus.Running);
+        object?[] values = [row.RunId, row.NodeId, row.PointerId, row.Attempt, row.Status, DateTime.SpecifyKind(row.StartedAt, DateTimeKind.Utc), row.InputsJson];
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = sql;
+            for (var i = 0; i < values.Length; i++)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = "@p" + i;
+                parameter.Value = values[i] ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static string BuildInsertSql(PgHaDbContext db)
+    {
+        var entity = db.Model.FindEntityType(typeof(JournalEntryRecord))!;
+        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        var helper = db.GetService<ISqlGenerationHelper>();
+        string Column(string property) => helper.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
+        return $"INSERT INTO {helper.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", InsertColumns.Select(Column))}) " +
+               $"VALUES ({string.Join(", ", InsertColumns.Select((_, i) => "@p" + i))}) RETURNING {Column(nameof(JournalEntryRecord.Id))}";
     }
 
     /// <summary>
