@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openssh-server sudo iproute2 util-linux procps psmisc postgresql-15 postgresql-client-15 pgbouncer rsync cron
+packages=(python3 git openssh-server sudo iproute2 util-linux procps psmisc postgresql-15 postgresql-client-15 pgbouncer rsync cron
           python3-londiste postgresql-15-pgq3 postgresql-15-londiste-sql pgqd oidentd)
 
 missing=()
