@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PgHa.Workflows.Model;
 using PgHa.Workflows.Runtime;
+using PgHa.Workflows.Store;
 using PgHa.Workflows.Store.Entities;
 
 namespace PgHa.Workflows.Tests;
@@ -23,12 +24,13 @@ public sealed class EngineHarness : IAsyncDisposable
         Runtime = services.GetRequiredService<RunbookRuntime>();
     }
 
-    public static async Task<EngineHarness> StartAsync(Action<IServiceCollection>? configure = null)
+    /// <param name="store">the store; a new SQLite file in a temporary folder when not given</param>
+    public static async Task<EngineHarness> StartAsync(Action<IServiceCollection>? configure = null, StoreLocation? store = null)
     {
         var directory = Directory.CreateTempSubdirectory("pgha-engine-").FullName;
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.AddRunbookEngine(Path.Combine(directory, "pgha.db"), o =>
+        services.AddRunbookEngine(store ?? new StoreLocation.Sqlite(Path.Combine(directory, "pgha.db")), o =>
         {
             o.PollInterval = TimeSpan.FromMilliseconds(200);
             o.ApprovalSweepInterval = TimeSpan.FromMilliseconds(200);

@@ -27,11 +27,11 @@ public sealed class PostgresStoreEngineTests(PostgresStoreEngineTests.Server ser
     public async Task A_runbook_with_fork_join_and_an_approval_runs_to_completion_on_the_postgres_store()
     {
         var cs = server.CreateDatabase();
-        await using var node = await Node.StartAsync(cs);
+        await using var node = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
         Assert.IsType<PostgresAdvisoryLockProvider>(node.Services.GetRequiredService<WorkflowCore.Interface.IDistributedLockProvider>());
         await node.Runtime.Runbooks.SaveAsync(Gated, "test", asNextVersion: false);
 
-        var runId = (await node.StartRunAsync("pg-gated")).Run.RunId;
+        var runId = (await node.StartAsync("pg-gated")).Run.RunId;
         await node.WaitUntilAsync(runId, r => r.Run.WaitingForApproval);
         await node.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Approve, "alice", "looks good");
         var run = await node.WaitUntilAsync(runId, r => RunStatus.IsFinished(r.Run.Status));
@@ -50,14 +50,14 @@ public sealed class PostgresStoreEngineTests(PostgresStoreEngineTests.Server ser
     public async Task Two_nodes_sharing_the_database_run_every_run_once_and_either_node_can_approve()
     {
         var cs = server.CreateDatabase();
-        await using var a = await Node.StartAsync(cs);
+        await using var a = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
         // Saved before node B starts: a node registers the stored runbooks when it starts.
         await a.Runtime.Runbooks.SaveAsync(Gated, "test", asNextVersion: false);
-        await using var b = await Node.StartAsync(cs);
+        await using var b = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
 
         var runIds = new List<string>();
         for (var i = 0; i < 6; i++)
-            runIds.Add((await (i % 2 == 0 ? a : b).StartRunAsync("pg-gated")).Run.RunId);
+            runIds.Add((await (i % 2 == 0 ? a : b).StartAsync("pg-gated")).Run.RunId);
         for (var i = 0; i < runIds.Count; i++)
         {
             await a.WaitUntilAsync(runIds[i], r => r.Run.WaitingForApproval);
@@ -73,51 +73,6 @@ public sealed class PostgresStoreEngineTests(PostgresStoreEngineTests.Server ser
             foreach (var id in new[] { "hello", "left", "right", "bye" })
                 Assert.Single(run.Journal, j => j.NodeId == id && j.Status == JournalStatus.Succeeded);
             Assert.Single(run.Journal, j => j.NodeId == "join" && j.Status == JournalStatus.Succeeded);
-        }
-    }
-
-    /// <summary>One engine node hosted in-process on the PostgreSQL store.</summary>
-    private sealed class Node : IAsyncDisposable
-    {
-        public required ServiceProvider Services { get; init; }
-        public RunbookRuntime Runtime => Services.GetRequiredService<RunbookRuntime>();
-
-        public static async Task<Node> StartAsync(string connectionString)
-        {
-            var services = new ServiceCollection();
-            services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-            services.AddRunbookEngine(new StoreLocation.Postgres(connectionString), o =>
-            {
-                o.PollInterval = TimeSpan.FromMilliseconds(200);
-                o.ApprovalSweepInterval = TimeSpan.FromMilliseconds(200);
-            });
-            var node = new Node { Services = services.BuildServiceProvider() };
-            await node.Runtime.StartAsync(CancellationToken.None);
-            return node;
-        }
-
-        public Task<RunView> StartRunAsync(string runbookId) => Runtime.StartRunAsync(new StartRunRequest
-        {
-            RunbookId = runbookId, StartedBy = "tester", Inputs = new Dictionary<string, JsonElement>(),
-        });
-
-        public async Task<RunView> WaitUntilAsync(string runId, Func<RunView, bool> condition)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (true)
-            {
-                var run = await Runtime.GetRunAsync(runId);
-                if (run is not null && condition(run)) return run;
-                if (DateTime.UtcNow > deadline)
-                    throw new TimeoutException($"run {runId} did not reach the expected state; last state: {JsonSerializer.Serialize(run)}");
-                await Task.Delay(50);
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Runtime.StopAsync(CancellationToken.None);
-            await Services.DisposeAsync();
         }
     }
 
