@@ -128,6 +128,9 @@ public sealed class RunbookRuntime(
     public async Task<RunView?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // One snapshot for run, journal and approvals: a checkpoint committing between the reads would otherwise
+        // show an approval as open while its node still looks Running.
+        await using var snapshot = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.RunId == runId, cancellationToken);
         if (run is null) return null;
         var journal = await db.Journal.AsNoTracking().Where(j => j.RunId == runId).OrderBy(j => j.Id).ToListAsync(cancellationToken);
