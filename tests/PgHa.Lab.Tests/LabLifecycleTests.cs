@@ -1,3 +1,4 @@
+using static PgHa.Lab.Tests.LocalProgram;
 using System.Diagnostics;
 using Xunit.Abstractions;
 
@@ -70,15 +71,6 @@ public sealed class LabLifecycleTests(ITestOutputHelper output)
         try { return read(); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
-    private static string Run(string program, params string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var text = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return text;
-    }
 }
 
 [Collection("lab lifecycle")]
@@ -113,13 +105,4 @@ public sealed class HalfFailedBringUpTests(ITestOutputHelper output)
         }
     }
 
-    private static string Run(string program, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var text = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return text;
-    }
 }

@@ -1,3 +1,4 @@
+using static PgHa.Lab.Tests.LocalProgram;
 using System.Diagnostics;
 using PgHa.Remote;
 
@@ -85,14 +86,4 @@ public sealed class KnownHostsTests
         finally { Directory.Delete(dir, true); }
     }
 
-    private static string Run(string program, params string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var text = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.Equal(0, p.ExitCode);
-        return text;
-    }
 }
