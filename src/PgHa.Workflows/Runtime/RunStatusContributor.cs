@@ -37,10 +37,13 @@ public sealed class RunStatusContributor(RunEvents events, RunCancellations canc
         };
     }
 
+    /// <summary>Instance id of a run row whose WorkflowCore instance is not linked yet.</summary>
+    public const string PendingInstancePrefix = "pending:";
+
     /// <summary>A run row written before its instance exists; the placeholder instance id keeps the unique index happy.</summary>
     public static RunRecord NewRunRecord(RunData data, DateTime startedAt) => new()
     {
-        RunId = data.RunId, WorkflowInstanceId = "pending:" + data.RunId, RunbookId = data.RunbookId, RunbookVersion = data.RunbookVersion,
+        RunId = data.RunId, WorkflowInstanceId = PendingInstancePrefix + data.RunId, RunbookId = data.RunbookId, RunbookVersion = data.RunbookVersion,
         ClusterId = data.ClusterId, InputsJson = JsonSerializer.Serialize(data.Inputs), DryRun = data.DryRun,
         StartedBy = data.StartedBy, StartedAt = startedAt, Status = RunStatus.Running,
         ClusterSnapshotJson = data.Cluster?.GetRawText(),

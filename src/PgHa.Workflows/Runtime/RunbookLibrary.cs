@@ -23,6 +23,7 @@ public sealed class RunbookLibrary(
     ILogger<RunbookLibrary> logger)
 {
     private readonly ConcurrentDictionary<(string, int), CompiledRunbook> _compiled = new();
+    private readonly ConcurrentDictionary<(string, int), string> _broken = new();
     private readonly SemaphoreSlim _saveGate = new(1, 1);
 
     public IReadOnlyList<RunbookError> Validate(string json)
@@ -101,14 +102,21 @@ public sealed class RunbookLibrary(
         return results;
     }
 
-    /// <summary>Compiles and registers every stored version; returns the versions that no longer compile.</summary>
+    /// <summary>
+    /// Compiles and registers every stored version not registered yet — at start-up all of them, later those saved by
+    /// another server on a shared store. Returns the versions that do not compile; each is reported once.
+    /// </summary>
     public async Task<IReadOnlyList<(string Id, int Version, string Problem)>> RegisterStoredAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var stored = await db.RunbookVersions.AsNoTracking().Select(r => new { r.RunbookId, r.Version }).ToListAsync(cancellationToken);
+        var missing = stored.Where(v => !_compiled.ContainsKey((v.RunbookId, v.Version)) && !_broken.ContainsKey((v.RunbookId, v.Version))).ToList();
         var broken = new List<(string, int, string)>();
-        foreach (var row in await db.RunbookVersions.AsNoTracking().ToListAsync(cancellationToken))
+        foreach (var v in missing)
         {
-            var parsed = RunbookJson.Parse(row.Json);
+            var json = await db.RunbookVersions.AsNoTracking().Where(r => r.RunbookId == v.RunbookId && r.Version == v.Version)
+                .Select(r => r.Json).FirstAsync(cancellationToken);
+            var parsed = RunbookJson.Parse(json);
             try
             {
                 if (parsed.Definition is null) throw new RunbookValidationException(parsed.Errors);
@@ -116,31 +124,12 @@ public sealed class RunbookLibrary(
             }
             catch (RunbookValidationException e)
             {
-                broken.Add((row.RunbookId, row.Version, string.Join("; ", e.Errors)));
+                var problem = string.Join("; ", e.Errors);
+                _broken[(v.RunbookId, v.Version)] = problem;
+                broken.Add((v.RunbookId, v.Version, problem));
             }
         }
         return broken;
-    }
-
-    /// <summary>
-    /// Registers versions saved by another server on the same store since the last look, so this node can execute
-    /// their runs too (WorkflowCore only runs registered versions).
-    /// </summary>
-    public async Task RegisterNewlyStoredAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var stored = await db.RunbookVersions.AsNoTracking().Select(r => new { r.RunbookId, r.Version }).ToListAsync(cancellationToken);
-        foreach (var v in stored.Where(v => !_compiled.ContainsKey((v.RunbookId, v.Version))))
-        {
-            try
-            {
-                await GetAsync(v.RunbookId, v.Version, cancellationToken);
-            }
-            catch (RunbookValidationException e)
-            {
-                logger.LogError("Stored runbook {RunbookId} v{Version} does not compile here: {Errors}", v.RunbookId, v.Version, string.Join("; ", e.Errors));
-            }
-        }
     }
 
     public async Task<CompiledRunbook?> GetAsync(string id, int? version, CancellationToken cancellationToken = default)

@@ -240,7 +240,8 @@ public sealed class RunbookRuntime(
                 var now = DateTime.UtcNow;
                 var expired = await db.Approvals.Where(a => a.Decision == null && a.ExpiresAt != null && a.ExpiresAt <= now)
                     .ToListAsync(cancellationToken);
-                await library.RegisterNewlyStoredAsync(cancellationToken);
+                foreach (var (id, version, problem) in await library.RegisterStoredAsync(cancellationToken))
+                    logger.LogError("Stored runbook {RunbookId} v{Version} does not compile here: {Problem}", id, version, problem);
                 await RepublishLostDecisionsAsync(db, cancellationToken);
                 foreach (var approval in expired)
                 {
@@ -308,7 +309,7 @@ public sealed class RunbookRuntime(
     private async Task RepairRunsCutOffAtStartAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        foreach (var run in await db.Runs.Where(r => r.Status == RunStatus.Running && r.WorkflowInstanceId.StartsWith("pending:")).ToListAsync(cancellationToken))
+        foreach (var run in await db.Runs.Where(r => r.Status == RunStatus.Running && r.WorkflowInstanceId.StartsWith(RunStatusContributor.PendingInstancePrefix)).ToListAsync(cancellationToken))
         {
             var instance = await db.Workflows.AsNoTracking().Where(w => w.Reference == run.RunId)
                 .Select(w => w.InstanceId).FirstOrDefaultAsync(cancellationToken);
