@@ -9,8 +9,8 @@ namespace PgHa.Workflows.Store;
 
 /// <summary>
 /// WorkflowCore persistence on our EF Core model, with the semantics of WorkflowCore's own EF provider (B.1):
-/// a new context per call (the engine calls concurrently), no tracking for reads, one load + one SaveChanges
-/// per checkpoint, checkpoint contributors inside that SaveChanges, allow-list serialization of every value.
+/// a new context per call (the engine calls concurrently), no tracking for reads, one load and one transaction per
+/// checkpoint with the checkpoint contributors inside it, allow-list serialization of every value.
 /// Deliberate differences: unknown ids return null/false instead of throwing a FormatException;
 /// SetSubscriptionToken on a missing subscription returns false (as the memory provider does); stale
 /// ExtensionAttributes are removed so the stored pointer equals the instance's.
@@ -25,7 +25,7 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
     // Hot path, measured on SQLite with ~30 pointers: one Include query over Workflow/ExecutionPointer/
     // ExtensionAttribute costs ~2x three indexed single-table compiled queries (the joined shaper dominates), and
     // tracking the whole graph costs more than the load itself (snapshots + DetectChanges over every pointer). So the
-    // graph is always read untracked in three queries, and PersistWorkflow attaches only the rows that changed.
+    // graph is always read untracked in three queries, and PersistWorkflow writes only the rows that changed.
     // A compiled query is bound to the model it first ran with, and SQLite and PostgreSQL contexts have different
     // models (a process may hold both, e.g. the tests or a store copy), so there is one set per model.
     private sealed class GraphQueries
@@ -66,8 +66,9 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
     }
 
     // The last graph this provider committed per instance (see PgHaStoreOptions.CacheCommittedGraphs). Entries are
-    // never mutated: a checkpoint works on a copy and publishes a new snapshot after its commit. A snapshot is used
-    // only while the stored RowVersion still equals its own, and every PersistWorkflow (any process) bumps it.
+    // never mutated: a checkpoint copies what it changes and publishes the result after its commit. A read uses a
+    // snapshot only while the stored RowVersion still equals its own; a checkpoint uses it unchecked, because its
+    // version-guarded UPDATE refuses to write over anything committed since (every PersistWorkflow bumps it).
     // SQLite only: PostgreSQL rounds timestamps to microseconds, so a cached row would not equal the stored one.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, StoredGraph>? _committed;
     private const int MaxCachedGraphs = 1024;
@@ -97,8 +98,7 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
         return null;
     }
 
-    private void Remember(Guid id, StoredGraph graph, List<PersistedExecutionPointer> addedPointers,
-        List<PersistedExtensionAttribute> addedAttributes, List<PersistedExtensionAttribute> deletedAttributes, WorkflowStatus status)
+    private void Remember(Guid id, StoredGraph graph, WorkflowStatus status)
     {
         if (_committed is null) return;
         if (status is WorkflowStatus.Complete or WorkflowStatus.Terminated)
@@ -108,41 +108,7 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
             return;
         }
         if (_committed.Count >= MaxCachedGraphs) _committed.Clear();
-        // Copies without navigations: EF fixup filled them while tracked, and a row whose navigations hold
-        // other rows would make a later context insert those again.
-        var pointers = new List<PersistedExecutionPointer>(graph.Pointers.Count + addedPointers.Count);
-        foreach (var p in graph.Pointers) pointers.Add(ClonePointer(p));
-        foreach (var p in addedPointers) pointers.Add(ClonePointer(p));
-        var attributes = new Dictionary<long, List<PersistedExtensionAttribute>>(graph.Attributes.Count);
-        foreach (var (pid, list) in graph.Attributes)
-            foreach (var a in list)
-                if (!deletedAttributes.Contains(a)) AddAttribute(attributes, a);
-        foreach (var a in addedAttributes) AddAttribute(attributes, a);
-        var row = CloneWorkflow(graph.Row);
-        _committed[id] = new StoredGraph(row, pointers, attributes);
-
-        static void AddAttribute(Dictionary<long, List<PersistedExtensionAttribute>> into, PersistedExtensionAttribute a)
-        {
-            if (!into.TryGetValue(a.ExecutionPointerId, out var list)) into[a.ExecutionPointerId] = list = new();
-            list.Add(new PersistedExtensionAttribute
-            {
-                PersistenceId = a.PersistenceId, ExecutionPointerId = a.ExecutionPointerId, AttributeKey = a.AttributeKey, AttributeValue = a.AttributeValue,
-            });
-        }
-    }
-
-    /// <summary>A private copy of a snapshot for one checkpoint to modify.</summary>
-    private static StoredGraph CloneGraph(StoredGraph g)
-    {
-        var pointers = new List<PersistedExecutionPointer>(g.Pointers.Count);
-        foreach (var p in g.Pointers) pointers.Add(ClonePointer(p));
-        var attributes = new Dictionary<long, List<PersistedExtensionAttribute>>(g.Attributes.Count);
-        foreach (var (pid, list) in g.Attributes)
-            attributes[pid] = list.ConvertAll(a => new PersistedExtensionAttribute
-            {
-                PersistenceId = a.PersistenceId, ExecutionPointerId = a.ExecutionPointerId, AttributeKey = a.AttributeKey, AttributeValue = a.AttributeValue,
-            });
-        return new StoredGraph(CloneWorkflow(g.Row), pointers, attributes);
+        _committed[id] = graph;
     }
 
     private static PersistedWorkflow CloneWorkflow(PersistedWorkflow r) => new()
@@ -151,35 +117,6 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
         Description = r.Description, Reference = r.Reference, NextExecution = r.NextExecution, Data = r.Data, CreateTime = r.CreateTime,
         CompleteTime = r.CompleteTime, Status = r.Status, RowVersion = r.RowVersion,
     };
-
-    private static PersistedExecutionPointer ClonePointer(PersistedExecutionPointer p)
-    {
-        var c = new PersistedExecutionPointer { PersistenceId = p.PersistenceId, WorkflowId = p.WorkflowId, Id = p.Id };
-        CopyStoredPointerFields(p, c);
-        return c;
-    }
-
-    private static void CopyStoredPointerFields(PersistedExecutionPointer from, PersistedExecutionPointer to)
-    {
-        to.StepId = from.StepId;
-        to.Active = from.Active;
-        to.SleepUntil = from.SleepUntil;
-        to.PersistenceData = from.PersistenceData;
-        to.StartTime = from.StartTime;
-        to.EndTime = from.EndTime;
-        to.EventName = from.EventName;
-        to.EventKey = from.EventKey;
-        to.EventPublished = from.EventPublished;
-        to.EventData = from.EventData;
-        to.StepName = from.StepName;
-        to.RetryCount = from.RetryCount;
-        to.Children = from.Children;
-        to.ContextItem = from.ContextItem;
-        to.PredecessorId = from.PredecessorId;
-        to.Outcome = from.Outcome;
-        to.Status = from.Status;
-        to.Scope = from.Scope;
-    }
 
     public bool SupportsScheduledCommands => true;
 
@@ -207,16 +144,39 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
     public Task PersistWorkflow(WorkflowInstance workflow, List<EventSubscription> subscriptions, CancellationToken cancellationToken = default)
         => Checkpoint(workflow, subscriptions, cancellationToken);
 
+    // The checkpoint's own rows (workflow, pointers) are written with statements built once from the model; SaveChanges
+    // runs only when something else was staged (subscriptions, attribute changes, contributor rows). See RowStatement.
+    private static readonly string[] StoredPointerColumns =
+    [
+        nameof(PersistedExecutionPointer.StepId), nameof(PersistedExecutionPointer.Active), nameof(PersistedExecutionPointer.SleepUntil),
+        nameof(PersistedExecutionPointer.PersistenceData), nameof(PersistedExecutionPointer.StartTime), nameof(PersistedExecutionPointer.EndTime),
+        nameof(PersistedExecutionPointer.EventName), nameof(PersistedExecutionPointer.EventKey), nameof(PersistedExecutionPointer.EventPublished),
+        nameof(PersistedExecutionPointer.EventData), nameof(PersistedExecutionPointer.StepName), nameof(PersistedExecutionPointer.RetryCount),
+        nameof(PersistedExecutionPointer.Children), nameof(PersistedExecutionPointer.ContextItem), nameof(PersistedExecutionPointer.PredecessorId),
+        nameof(PersistedExecutionPointer.Outcome), nameof(PersistedExecutionPointer.Status), nameof(PersistedExecutionPointer.Scope),
+    ];
+
+    private static readonly RowUpdate<PersistedWorkflow> UpdateWorkflowRow = new(
+    [
+        nameof(PersistedWorkflow.WorkflowDefinitionId), nameof(PersistedWorkflow.Version), nameof(PersistedWorkflow.Description),
+        nameof(PersistedWorkflow.Reference), nameof(PersistedWorkflow.NextExecution), nameof(PersistedWorkflow.Data),
+        nameof(PersistedWorkflow.CreateTime), nameof(PersistedWorkflow.CompleteTime), nameof(PersistedWorkflow.Status),
+    ], versionColumn: nameof(PersistedWorkflow.RowVersion));
+
+    private static readonly RowUpdate<PersistedExecutionPointer> UpdatePointerRow = new(StoredPointerColumns);
+
+    private static readonly RowInsert<PersistedExecutionPointer> InsertPointerRow =
+        new([nameof(PersistedExecutionPointer.WorkflowId), nameof(PersistedExecutionPointer.Id), .. StoredPointerColumns]);
+
     private async Task Checkpoint(WorkflowInstance workflow, List<EventSubscription>? subscriptions, CancellationToken ct)
     {
         var id = ParseId(workflow.Id) ?? throw new InvalidOperationException($"Workflow instance id '{workflow.Id}' is not a store id.");
         await using var db = _factory.CreateDbContext();
-        var graph = (await CurrentSnapshot(db, id, ct) is { } snapshot ? CloneGraph(snapshot) : null)
+        var stored = (_committed is not null && _committed.TryGetValue(id, out var snapshot) ? snapshot : null)
             ?? await LoadGraph(db, id, ct)
             ?? throw new InvalidOperationException($"Workflow instance {workflow.Id} does not exist in the store.");
 
-        var (addedPointers, addedAttributes, deletedAttributes) = ApplyChanges(db, workflow, graph);
-
+        var changes = Diff(db, workflow, stored);
         if (subscriptions is not null)
         {
             foreach (var subscription in subscriptions)
@@ -226,12 +186,36 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
             }
         }
 
-        foreach (var contributor in _contributors)
-            contributor.Contribute(db, workflow);
-
+        var scope = new CheckpointScope(db, workflow);
         try
         {
-            await db.SaveChangesAsync(ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            // Contributors first: nothing of this instance is locked yet (PostgreSQL takes the row lock at the UPDATE).
+            foreach (var contributor in _contributors)
+                await contributor.ContributeAsync(scope, ct);
+
+            if (await UpdateWorkflowRow.ExecuteAsync(db, changes.Row, ct) == 0)
+                throw new DbUpdateConcurrencyException(
+                    $"Workflow instance {workflow.Id} was changed by another writer since version {changes.Row.RowVersion} was read; the checkpoint was not written.");
+            changes.Row.RowVersion++;
+            foreach (var pointer in changes.UpdatedPointers)
+                await UpdatePointerRow.ExecuteAsync(db, pointer, ct);
+            foreach (var (pointer, attributes) in changes.AddedPointers)
+            {
+                pointer.PersistenceId = await InsertPointerRow.ExecuteAsync(db, pointer, ct);
+                foreach (var attribute in attributes)
+                {
+                    attribute.ExecutionPointerId = pointer.PersistenceId;
+                    db.ExtensionAttributes.Add(attribute);
+                }
+            }
+            if (db.ChangeTracker.HasChanges())
+            {
+                // One transaction already covers everything; a savepoint would only add statements.
+                db.Database.AutoSavepointsEnabled = false;
+                await db.SaveChangesAsync(ct);
+            }
+            await transaction.CommitAsync(ct);
         }
         catch
         {
@@ -239,7 +223,29 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
             _committed?.TryRemove(id, out _);
             throw;
         }
-        Remember(id, graph, addedPointers, addedAttributes, deletedAttributes, workflow.Status);
+        Remember(id, changes.Snapshot(), workflow.Status);
+        scope.Committed(_logger);
+    }
+
+    /// <summary>What a checkpoint writes, and the graph the store holds once it is committed.</summary>
+    private sealed class GraphChanges(PersistedWorkflow row, List<PersistedExecutionPointer> pointers, Dictionary<long, List<PersistedExtensionAttribute>> attributes)
+    {
+        public PersistedWorkflow Row { get; } = row;
+        public List<PersistedExecutionPointer> UpdatedPointers { get; } = new();
+        public List<(PersistedExecutionPointer Row, List<PersistedExtensionAttribute> Attributes)> AddedPointers { get; } = new();
+        public List<PersistedExecutionPointer> Pointers { get; } = pointers;
+        public Dictionary<long, List<PersistedExtensionAttribute>> Attributes { get; } = attributes;
+
+        /// <summary>The committed graph (call after the commit: new rows have their keys then).</summary>
+        public StoredGraph Snapshot()
+        {
+            foreach (var (row, attributes) in AddedPointers)
+            {
+                Pointers.Add(row);
+                if (attributes.Count > 0) Attributes[row.PersistenceId] = attributes;
+            }
+            return new StoredGraph(Row, Pointers, Attributes);
+        }
     }
 
     public async Task<IEnumerable<string>> GetRunnableInstances(DateTime asAt, CancellationToken cancellationToken = default)
@@ -600,73 +606,83 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
         && a.PredecessorId == b.PredecessorId && a.Outcome == b.Outcome && a.Status == b.Status && a.Scope == b.Scope;
 
     /// <summary>
-    /// Marks in <paramref name="db"/> exactly what differs between the stored graph and the instance: the workflow
-    /// row (always, for the row version), changed pointers and attributes (attached, then modified, so contributors
-    /// see OriginalValues = last checkpoint), new pointers (added; never deleted) and removed attributes (deleted).
+    /// Compares the instance with the stored graph, which stays untouched (it may be the shared snapshot): the workflow
+    /// row and every changed pointer are copies, new pointers are listed for insertion (pointers are never deleted;
+    /// WorkflowCore keeps the whole history in the instance), and attribute changes are staged in <paramref name="db"/>.
     /// </summary>
-    private (List<PersistedExecutionPointer> AddedPointers, List<PersistedExtensionAttribute> AddedAttributes, List<PersistedExtensionAttribute> DeletedAttributes)
-        ApplyChanges(PgHaDbContext db, WorkflowInstance instance, StoredGraph graph)
+    private GraphChanges Diff(PgHaDbContext db, WorkflowInstance instance, StoredGraph stored)
     {
-        var addedPointers = new List<PersistedExecutionPointer>();
-        var addedAttributes = new List<PersistedExtensionAttribute>();
-        var deletedAttributes = new List<PersistedExtensionAttribute>();
-        var row = graph.Row;
-        db.Entry(row).State = EntityState.Unchanged;
+        var row = CloneWorkflow(stored.Row);
         CopyWorkflowFields(instance, row);
-        // Second line of defence against two writers: the UPDATE carries the version we loaded.
-        row.RowVersion++;
+        var changes = new GraphChanges(row, new List<PersistedExecutionPointer>(stored.Pointers.Count + 1),
+            new Dictionary<long, List<PersistedExtensionAttribute>>(stored.Attributes));
 
-        var byId = new Dictionary<string, PersistedExecutionPointer>(graph.Pointers.Count, StringComparer.Ordinal);
-        foreach (var p in graph.Pointers) byId[p.Id] = p;
+        var byId = new Dictionary<string, PersistedExecutionPointer>(stored.Pointers.Count, StringComparer.Ordinal);
+        foreach (var p in stored.Pointers) byId[p.Id] = p;
 
-        var candidate = new PersistedExecutionPointer();
         foreach (var ep in instance.ExecutionPointers)
         {
-            if (ep.Id is null || !byId.TryGetValue(ep.Id, out var stored))
+            if (ep.Id is null || !byId.Remove(ep.Id, out var storedPointer))
             {
-                // Pointers are only ever added, never deleted (WorkflowCore keeps the full history in the instance).
                 var fresh = NewPointerRow(ep);
                 fresh.WorkflowId = row.PersistenceId;
-                db.ExecutionPointers.Add(fresh);
-                addedPointers.Add(fresh);
-                addedAttributes.AddRange(fresh.ExtensionAttributes);
+                var attributes = fresh.ExtensionAttributes;
+                fresh.ExtensionAttributes = new();
+                changes.AddedPointers.Add((fresh, attributes));
                 continue;
             }
 
+            var candidate = new PersistedExecutionPointer { PersistenceId = storedPointer.PersistenceId, WorkflowId = storedPointer.WorkflowId, Id = storedPointer.Id };
             CopyPointerFields(ep, candidate);
-            if (!SamePointerFields(stored, candidate))
+            if (SamePointerFields(storedPointer, candidate)) changes.Pointers.Add(storedPointer);
+            else
             {
-                db.Entry(stored).State = EntityState.Unchanged;
-                CopyPointerFields(ep, stored);
+                changes.Pointers.Add(candidate);
+                changes.UpdatedPointers.Add(candidate);
             }
-
-            var storedAttrs = graph.Attributes.GetValueOrDefault(stored.PersistenceId);
-            var attrs = ep.ExtensionAttributes ?? new Dictionary<string, object>();
-            foreach (var (key, value) in attrs)
-            {
-                var text = _serializer.Serialize(value);
-                var arow = storedAttrs?.Find(a => a.AttributeKey == key);
-                if (arow is null)
-                {
-                    var added = new PersistedExtensionAttribute { ExecutionPointerId = stored.PersistenceId, AttributeKey = key, AttributeValue = text };
-                    db.ExtensionAttributes.Add(added);
-                    addedAttributes.Add(added);
-                }
-                else if (arow.AttributeValue != text)
-                {
-                    db.Entry(arow).State = EntityState.Unchanged;
-                    arow.AttributeValue = text;
-                }
-            }
-            if (storedAttrs is not null)
-                foreach (var stale in storedAttrs)
-                    if (!attrs.ContainsKey(stale.AttributeKey))
-                    {
-                        db.Entry(stale).State = EntityState.Deleted;
-                        deletedAttributes.Add(stale);
-                    }
+            DiffAttributes(db, ep, storedPointer.PersistenceId, changes.Attributes);
         }
-        return (addedPointers, addedAttributes, deletedAttributes);
+        // Stored pointers the instance no longer has stay stored (and in the snapshot), as they are in the table.
+        changes.Pointers.AddRange(byId.Values);
+        return changes;
+    }
+
+    /// <summary>Stages attribute inserts, updates and deletes; <paramref name="attributes"/> becomes the committed set.</summary>
+    private void DiffAttributes(PgHaDbContext db, ExecutionPointer ep, long pointerKey, Dictionary<long, List<PersistedExtensionAttribute>> attributes)
+    {
+        var stored = attributes.GetValueOrDefault(pointerKey);
+        var wanted = ep.ExtensionAttributes;
+        if (stored is null && (wanted is null || wanted.Count == 0)) return;
+
+        var result = new List<PersistedExtensionAttribute>();
+        var changed = false;
+        foreach (var (key, value) in wanted ?? new Dictionary<string, object>())
+        {
+            var text = _serializer.Serialize(value);
+            var existing = stored?.Find(a => a.AttributeKey == key);
+            if (existing is null)
+            {
+                var added = new PersistedExtensionAttribute { ExecutionPointerId = pointerKey, AttributeKey = key, AttributeValue = text };
+                db.ExtensionAttributes.Add(added);
+                result.Add(added);
+                changed = true;
+            }
+            else if (existing.AttributeValue != text)
+            {
+                var updated = new PersistedExtensionAttribute { PersistenceId = existing.PersistenceId, ExecutionPointerId = pointerKey, AttributeKey = key };
+                db.ExtensionAttributes.Attach(updated).Property(a => a.AttributeValue).CurrentValue = text;
+                result.Add(updated);
+                changed = true;
+            }
+            else result.Add(existing);
+        }
+        foreach (var stale in stored ?? [])
+        {
+            if (wanted is not null && wanted.ContainsKey(stale.AttributeKey)) continue;
+            db.ExtensionAttributes.Remove(new PersistedExtensionAttribute { PersistenceId = stale.PersistenceId, ExecutionPointerId = pointerKey, AttributeKey = stale.AttributeKey });
+            changed = true;
+        }
+        if (changed) attributes[pointerKey] = result;
     }
 
     private WorkflowInstance ToInstance(PersistedWorkflow row, IEnumerable<PersistedExecutionPointer> rows, Func<PersistedExecutionPointer, IEnumerable<PersistedExtensionAttribute>?> attributesOf)

@@ -17,9 +17,10 @@ public sealed class PgHaStoreOptions
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// True (default): the provider keeps the last graph it committed per instance and, after checking the stored row
-    /// version with one indexed read, reuses it instead of reading every pointer again (load and checkpoint were
-    /// O(history) reads per step). Any other writer bumps the row version, so a stale copy is never used.
+    /// True (default): the provider keeps the last graph it committed per instance and reuses it instead of reading
+    /// every pointer again (load and checkpoint were O(history) reads per step): a load after checking the stored row
+    /// version with one indexed read, a checkpoint with no read at all, because its UPDATE carries the cached version.
+    /// Any other writer bumps the row version, so a stale copy is never used and never written over.
     /// </summary>
     public bool CacheCommittedGraphs { get; set; } = true;
 }

@@ -410,6 +410,19 @@ public sealed class SqlitePersistenceProviderContractTests : PersistenceProvider
     public void Dispose() => _store.Dispose();
 }
 
+/// <summary>The same with the committed-graph cache the engine uses (checkpoints and reads start from it).</summary>
+public sealed class SqliteCachingPersistenceProviderContractTests : PersistenceProviderContractTests, IDisposable
+{
+    private readonly TempStore _store = new();
+    private readonly EfCorePersistenceProvider _provider;
+
+    public SqliteCachingPersistenceProviderContractTests() => _provider = _store.CreateCachingProvider();
+
+    protected override IPersistenceProvider Provider => _provider;
+
+    public void Dispose() => _store.Dispose();
+}
+
 /// <summary>WorkflowCore's own in-memory provider, as a sanity reference for the contract's semantics.</summary>
 public sealed class MemoryPersistenceProviderContractTests : PersistenceProviderContractTests
 {

@@ -113,7 +113,11 @@ public sealed class PostgresStoreTests(PostgresServer server)
 
     private sealed class Interleaving(Action action) : ICheckpointContributor
     {
-        public void Contribute(PgHaDbContext db, WorkflowInstance instance) => action();
+        public ValueTask ContributeAsync(CheckpointScope checkpoint, CancellationToken cancellationToken)
+        {
+            action();
+            return ValueTask.CompletedTask;
+        }
     }
 
     [Fact]

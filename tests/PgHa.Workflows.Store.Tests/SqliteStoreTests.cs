@@ -97,23 +97,24 @@ public sealed class SqliteStoreTests : IDisposable
 
     private sealed class JournalContributor : ICheckpointContributor
     {
-        public List<(string PointerId, EntityState State, PointerStatus? Before)> Seen { get; } = new();
+        public List<(string PointerId, PointerStatus Status)> Seen { get; } = new();
         public Func<WorkflowInstance, bool> Fail { get; set; } = _ => false;
         public bool DuplicateApproval { get; set; }
 
-        public void Contribute(PgHaDbContext db, WorkflowInstance instance)
+        public ValueTask ContributeAsync(CheckpointScope checkpoint, CancellationToken cancellationToken)
         {
-            foreach (var e in db.ChangeTracker.Entries<PersistedExecutionPointer>())
-                Seen.Add((e.Entity.Id, e.State, e.State == EntityState.Added ? null : e.OriginalValues.GetValue<PointerStatus>(nameof(PersistedExecutionPointer.Status))));
+            var (db, instance) = (checkpoint.Db, checkpoint.Instance);
+            foreach (var p in instance.ExecutionPointers) Seen.Add((p.Id, p.Status));
             if (Fail(instance)) throw new InvalidOperationException("contributor failed");
             db.Journal.Add(new JournalEntryRecord { RunId = instance.Id, NodeId = "n", PointerId = "p", Attempt = 1, Status = JournalStatus.Succeeded, StartedAt = DateTime.UtcNow });
             if (DuplicateApproval)
                 db.Approvals.Add(new ApprovalRecord { RunId = instance.Id, NodeId = "n", PointerId = "p", EventKey = "dup", Prompt = "?", AllowedRole = "ops", RequestedAt = DateTime.UtcNow });
+            return ValueTask.CompletedTask;
         }
     }
 
     [Fact]
-    public async Task Contributor_rows_commit_with_the_checkpoint_and_see_the_pointer_diff()
+    public async Task Contributor_rows_commit_with_the_checkpoint_and_see_the_instance()
     {
         var contributor = new JournalContributor();
         var provider = _store.CreateProvider(contributor);
@@ -125,8 +126,8 @@ public sealed class SqliteStoreTests : IDisposable
 
         await provider.PersistWorkflow(wf, new List<EventSubscription> { Subscription(id, "e", "k", Utc(2025, 1, 1)) });
 
-        Assert.Contains((first.Id, EntityState.Modified, (PointerStatus?)PointerStatus.Pending), contributor.Seen);
-        Assert.Contains(("next", EntityState.Added, (PointerStatus?)null), contributor.Seen);
+        Assert.Contains((first.Id, PointerStatus.Complete), contributor.Seen);
+        Assert.Contains(("next", PointerStatus.Pending), contributor.Seen);
         Assert.Equal(1L, _store.Scalar("SELECT COUNT(*) FROM Journal;"));
         Assert.Equal(1L, _store.Scalar("SELECT COUNT(*) FROM Subscription;"));
     }
@@ -176,24 +177,25 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Concurrent_writer_is_detected_by_the_row_version()
+    public async Task A_writer_that_committed_since_the_cached_version_is_detected_and_nothing_is_overwritten()
     {
-        var provider = _store.CreateProvider();
+        var provider = _store.CreateCachingProvider();
         var id = await provider.CreateNewWorkflow(NewInstance());
         var wf = (await provider.GetWorkflowInstance(id))!;
+        await provider.PersistWorkflow(wf); // the committed graph (version 1) is cached now
 
-        // Simulate another writer committing between our load and our save.
-        var interloper = new InterleavingContributor(() => _store.Scalar($"UPDATE Workflow SET RowVersion = RowVersion + 1 WHERE InstanceId = '{id.ToUpperInvariant()}' RETURNING 1;"));
-        var racing = _store.CreateProvider(interloper);
-        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => racing.PersistWorkflow(wf));
+        // Another writer commits (e.g. a second process on the same file) while this one still holds version 1.
+        _store.Scalar($"UPDATE Workflow SET RowVersion = RowVersion + 1, Reference = 'theirs' WHERE InstanceId = '{id.ToUpperInvariant()}' RETURNING 1;");
+        wf.Reference = "ours";
+        wf.ExecutionPointers.Add(new ExecutionPointer { Id = "lost", StepId = 1, Active = true });
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => provider.PersistWorkflow(wf));
+        Assert.Equal("theirs", _store.Scalar("SELECT Reference FROM Workflow;"));
+        Assert.Equal(1L, _store.Scalar("SELECT COUNT(*) FROM ExecutionPointer;"));
 
-        await provider.PersistWorkflow(wf); // a fresh load succeeds
-        Assert.Equal(2L, _store.Scalar("SELECT RowVersion FROM Workflow;"));
-    }
-
-    private sealed class InterleavingContributor(Action action) : ICheckpointContributor
-    {
-        public void Contribute(PgHaDbContext db, WorkflowInstance instance) => action();
+        var fresh = (await provider.GetWorkflowInstance(id))!; // a fresh load succeeds
+        Assert.Equal("theirs", fresh.Reference);
+        await provider.PersistWorkflow(fresh);
+        Assert.Equal(3L, _store.Scalar("SELECT RowVersion FROM Workflow;"));
     }
 
     [Fact]
@@ -262,10 +264,11 @@ public sealed class PooledContextTests : IDisposable
 
     private sealed class AfterCommit(List<string> log) : ICheckpointContributor
     {
-        public void Contribute(PgHaDbContext db, WorkflowInstance instance)
+        public ValueTask ContributeAsync(CheckpointScope checkpoint, CancellationToken cancellationToken)
         {
-            var id = instance.Id;
-            db.SavedChanges += (_, _) => log.Add(id);
+            var id = checkpoint.Instance.Id;
+            checkpoint.AfterCommit(() => log.Add(id));
+            return ValueTask.CompletedTask;
         }
     }
 

@@ -26,6 +26,14 @@ public sealed class TempStore : IDisposable
         return provider;
     }
 
+    /// <summary>A provider that keeps its committed graphs, as the engine's does.</summary>
+    public EfCorePersistenceProvider CreateCachingProvider(params ICheckpointContributor[] contributors)
+    {
+        var provider = new EfCorePersistenceProvider(Factory, Serializer, contributors, storeOptions: new PgHaStoreOptions { CacheCommittedGraphs = true });
+        provider.EnsureStoreExists();
+        return provider;
+    }
+
     public PgHaDbContext Db() => Factory.CreateDbContext();
 
     /// <summary>Reads one scalar with a raw connection, bypassing EF (to see exactly what is stored).</summary>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using PgHa.Workflows.Store;
-using WorkflowCore.Models;
 
 namespace PgHa.Workflows.Runtime;
 
@@ -11,27 +10,31 @@ namespace PgHa.Workflows.Runtime;
 /// </summary>
 public sealed class CheckpointBuffer : ICheckpointContributor
 {
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<Action<PgHaDbContext>>> _writes = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Func<PgHaDbContext, CancellationToken, ValueTask>>> _writes = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Action>> _afterCommit = new();
 
-    public void Add(string instanceId, Action<PgHaDbContext> write) =>
-        _writes.GetOrAdd(instanceId, _ => new ConcurrentQueue<Action<PgHaDbContext>>()).Enqueue(write);
+    /// <summary>Queues a write that runs statements on the checkpoint's context (they join its transaction).</summary>
+    public void Add(string instanceId, Func<PgHaDbContext, CancellationToken, ValueTask> write) =>
+        _writes.GetOrAdd(instanceId, _ => new()).Enqueue(write);
+
+    /// <summary>Queues a write that stages entities on the checkpoint's context (saved before its commit).</summary>
+    public void Add(string instanceId, Action<PgHaDbContext> stage) =>
+        Add(instanceId, (db, _) =>
+        {
+            stage(db);
+            return ValueTask.CompletedTask;
+        });
 
     public void AfterCommit(string instanceId, Action action) =>
         _afterCommit.GetOrAdd(instanceId, _ => new ConcurrentQueue<Action>()).Enqueue(action);
 
-    public void Contribute(PgHaDbContext db, WorkflowInstance instance)
+    public async ValueTask ContributeAsync(CheckpointScope checkpoint, CancellationToken cancellationToken)
     {
-        if (_writes.TryRemove(instance.Id, out var writes))
-            while (writes.TryDequeue(out var write)) write(db);
+        var instanceId = checkpoint.Instance.Id;
+        if (_writes.TryRemove(instanceId, out var writes))
+            while (writes.TryDequeue(out var write)) await write(checkpoint.Db, cancellationToken);
 
-        if (_afterCommit.TryRemove(instance.Id, out var actions))
-        {
-            var pending = actions.ToList();
-            db.SavedChanges += (_, _) =>
-            {
-                foreach (var action in pending) action();
-            };
-        }
+        if (_afterCommit.TryRemove(instanceId, out var actions))
+            while (actions.TryDequeue(out var action)) checkpoint.AfterCommit(action);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using PgHa.Workflows.Store;
 using PgHa.Workflows.Store.Entities;
 using WorkflowCore.Models;
@@ -14,27 +15,30 @@ public sealed class RunStatusContributor(RunEvents events, RunCancellations canc
 {
     private readonly ConcurrentDictionary<string, byte> _knownRuns = new(StringComparer.Ordinal);
 
-    public void Contribute(PgHaDbContext db, WorkflowInstance instance)
+    public async ValueTask ContributeAsync(CheckpointScope checkpoint, CancellationToken cancellationToken)
     {
+        var instance = checkpoint.Instance;
         if (instance.Data is not RunData data) return;
+        var runId = data.RunId;
         var finished = instance.Status is WorkflowStatus.Complete or WorkflowStatus.Terminated;
-        if (!finished && _knownRuns.ContainsKey(data.RunId)) return;
+        if (!finished && _knownRuns.ContainsKey(runId)) return;
 
-        var run = db.Runs.FirstOrDefault(r => r.RunId == data.RunId);
+        var run = await checkpoint.Db.Runs.FirstOrDefaultAsync(r => r.RunId == runId, cancellationToken);
         if (run is null) return; // not a run of ours (e.g. a raw WorkflowCore test instance)
         if (run.WorkflowInstanceId != instance.Id) run.WorkflowInstanceId = instance.Id;
-        _knownRuns.TryAdd(data.RunId, 0);
+        // Only a committed link lets later checkpoints skip this read.
+        if (!finished) checkpoint.AfterCommit(() => _knownRuns.TryAdd(runId, 0));
         if (!finished || RunStatus.IsFinished(run.Status)) return;
 
         (run.Status, run.Error) = FinalStatus(instance, data, run);
         run.EndedAt = instance.CompleteTime ?? DateTime.UtcNow;
-        var (runId, status, error) = (run.RunId, run.Status, run.Error);
-        db.SavedChanges += (_, _) =>
+        var (status, error) = (run.Status, run.Error);
+        checkpoint.AfterCommit(() =>
         {
             _knownRuns.TryRemove(runId, out _);
             cancellations.Forget(runId);
             events.Publish(runId, RunEventKinds.RunEnded, status: status, message: error);
-        };
+        });
     }
 
     /// <summary>Instance id of a run row whose WorkflowCore instance is not linked yet.</summary>
