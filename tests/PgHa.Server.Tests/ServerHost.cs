@@ -14,10 +14,17 @@ namespace PgHa.Server.Tests;
 
 /// <summary>
 /// The real server listening on 127.0.0.1 (a free port) on a temporary SQLite file, with one key per role
-/// (and a second approver) created before it starts.
+/// (and a second approver) created before it starts. Extra arguments choose another store (PostgreSQL); keys and
+/// logs stay in <see cref="Directory"/> either way.
 /// </summary>
 public sealed class ServerHost : IAsyncLifetime
 {
+    private readonly string[] _arguments;
+
+    public ServerHost() : this([]) { }
+
+    internal ServerHost(params string[] arguments) => _arguments = arguments;
+
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("pgha-server-").FullName;
     public string DatabaseFile => Path.Combine(Directory, "pgha.db");
     public Dictionary<string, string> Keys { get; } = new();
@@ -34,6 +41,7 @@ public sealed class ServerHost : IAsyncLifetime
             "--urls", "http://127.0.0.1:0", "--PgHa:Database", DatabaseFile, "--PgHa:RunbookFolder", "none",
             "--PgHa:DesignerFolder", "none", "--PgHa:Engine:PollIntervalMilliseconds", "100", "--PgHa:Sse:HeartbeatSeconds", "1",
             "--Serilog:MinimumLevel:Default", "Warning", "--Serilog:MinimumLevel:Override:PgHa.Audit", "Information",
+            .. _arguments,
         ]);
         await App.StartAsync();
         var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

@@ -5,17 +5,22 @@ using System.Text;
 
 namespace PgHa.Server.Tests;
 
-/// <summary>The server as a real process (dotnet PgHa.Server.dll), to be killed and started again on the same data.</summary>
+/// <summary>
+/// The server as a real process (dotnet PgHa.Server.dll), to be killed and started again on the same data.
+/// <c>environment</c> adds settings the way an operator would (<c>PgHa__Store=postgres</c>, ...).
+/// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private Process? _process;
 
-    public ServerProcess(string directory, string runbookFolder)
+    public ServerProcess(string directory, string runbookFolder, IReadOnlyDictionary<string, string>? environment = null)
     {
         Directory = directory;
         RunbookFolder = runbookFolder;
         Port = FreePort();
+        _environment = environment ?? new Dictionary<string, string>();
     }
 
     public string Directory { get; }
@@ -33,6 +38,7 @@ public sealed class ServerProcess : IAsyncDisposable
                 "--PgHa:RunbookFolder", RunbookFolder, "--PgHa:DesignerFolder", "none", "--PgHa:Engine:PollIntervalMilliseconds", "200" },
             WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true,
         };
+        foreach (var (name, value) in _environment) info.Environment[name] = value;
         _process = Process.Start(info)!;
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };

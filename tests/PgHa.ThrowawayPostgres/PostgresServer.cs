@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using Xunit;
 
-namespace PgHa.Workflows.Store.Tests;
+namespace PgHa.ThrowawayPostgres;
 
 /// <summary>
 /// A throwaway PostgreSQL 15 on 127.0.0.1 and a free port, run as the unprivileged `postgres` OS user when the tests
@@ -127,10 +128,4 @@ public sealed class PostgresServer : IAsyncLifetime
             throw new InvalidOperationException($"{Path.GetFileName(exe)} {string.Join(' ', args.Take(3))} exited {p.ExitCode}:\n{stdout.Result}\n{stderr.Result}\n{log}");
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "postgres";
 }
