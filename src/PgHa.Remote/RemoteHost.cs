@@ -143,7 +143,9 @@ public sealed partial class RemoteHost
                 ssh = client.CreateCommand(commandLine, Encoding.UTF8);
                 return (client, ssh, ssh.ExecuteAsync(CancellationToken.None));
             }
-            catch (Exception e) when (e is SshConnectionException or ObjectDisposedException)
+            // A channel that never opens (SshOperationTimeoutException) means the pooled connection only looks open:
+            // the link or the host went away since it was last used.
+            catch (Exception e) when (e is SshConnectionException or SshOperationTimeoutException or ObjectDisposedException)
             {
                 ssh?.Dispose();
                 _pool.Evict(Target, client);

@@ -33,6 +33,33 @@ public sealed class FaultTests(LabFixture lab, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_pooled_connection_whose_link_was_cut_while_idle_is_reported_unreachable_within_seconds()
+    {
+        using var pool = new SshConnectionPool(lab.Redactor, lab.Logs);
+        var target = lab.Lab.Target("pgha-slave", "silkcloud");
+        var host = pool.Host(new SshTarget { HostName = target.HostName, Address = target.Address, User = target.User, KeyFile = target.KeyFile,
+            KnownHostsFile = target.KnownHostsFile, ConnectTimeout = TimeSpan.FromSeconds(4) });
+        Assert.Equal("pgha-slave", await host.ReadAsync(RemoteCommand.Run("hostname")));
+
+        await lab.Lab.CutLinkAsync("pgha-slave");
+        try
+        {
+            // The pooled connection still looks open, but nothing answers any more: the command's channel never opens.
+            var clock = Stopwatch.StartNew();
+            var unreachable = await Assert.ThrowsAsync<HostUnreachableException>(() => host.RunAsync(RemoteCommand.Run("true") with { Timeout = TimeSpan.FromSeconds(120) }));
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {unreachable.Message}");
+            Assert.Equal("pgha-slave", unreachable.Host);
+            Assert.Contains("no answer within 4 s", unreachable.Message); // the fresh connection's verdict, not the 120 s command timeout
+        }
+        finally
+        {
+            await lab.Lab.RestoreLinkAsync("pgha-slave");
+        }
+        // The dead connection was dropped from the pool: the next command opens a new one.
+        Assert.Equal("pgha-slave", await host.ReadAsync(RemoteCommand.Run("hostname")));
+    }
+
+    [Fact]
     public async Task A_host_with_sshd_stopped_is_reported_unreachable_and_pooled_connections_reopen_after_it_returns()
     {
         var pooled = lab.Host("pgha-replica", "devops");
