@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Npgsql;
+using PgHa.Activities.PgBouncer;
 using PgHa.Clusters;
 using PgHa.Remote;
 using PgHa.Workflows.Clusters;
@@ -119,7 +121,7 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         }
         Assert.True(await EventuallyAsync(async () => await ScalarAsync<long>(slave, 5432, "SELECT count(*) FROM pgha_smoke.tokens WHERE token LIKE $1", token + "%") == 2, TimeSpan.FromSeconds(30)),
             "rows written through the pgbouncers did not reach the slave");
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         Assert.True(await EventuallyAsync(async () => await ScalarAsync<long>(replica, 5432, "SELECT count(*) FROM pgha_smoke.tokens WHERE token LIKE $1", token + "%") == 2, TimeSpan.FromSeconds(90)),
             "rows written on the master did not reach the replica through Londiste");
         Log($"[check] Londiste delivered to the replica in {clock.Elapsed.TotalSeconds:0.0} s");
@@ -133,6 +135,106 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
 
         Log($"[timing] environment-preparation {envTook.TotalSeconds:0.0} s, deployment-preparation {prepTook.TotalSeconds:0.0} s, " +
             $"deployment {deployTook.TotalSeconds:0.0} s, deployment again {againTook.TotalSeconds:0.0} s");
+
+        await SwitchPgBouncersUnderReadLoadAsync(master, slave);
+    }
+
+    // Both pgbouncers to the slave and back in pause mode, as a switchover will, while clients keep connecting
+    // through them; a dry run of the first switch before, which must change nothing.
+    private const string PlanRunbook = """
+        { "id": "e2e-pgbouncer-plan", "version": 1, "name": "pgbouncers to the slave (planned only)", "start": "to-slave",
+          "nodes": [ { "id": "to-slave", "activity": "SwitchPgBouncer", "inputs": { "pgbouncerHosts": ["master", "slave"], "target": "slave", "mode": "pause" } } ],
+          "connections": [] }
+        """;
+
+    private const string SwitchRunbook = """
+        { "id": "e2e-pgbouncer-switch", "version": 1, "name": "pgbouncers to the slave and back", "start": "to-slave",
+          "nodes": [
+            { "id": "to-slave", "activity": "SwitchPgBouncer", "inputs": { "pgbouncerHosts": ["master", "slave"], "target": "slave", "mode": "pause" } },
+            { "id": "check-slave", "activity": "CheckCluster", "inputs": { "expect": { "master": "primary", "slave": "standby" }, "pgbouncerHosts": ["master", "slave"], "pgbouncerTarget": "slave" } },
+            { "id": "to-master", "activity": "SwitchPgBouncer", "inputs": { "pgbouncerHosts": ["master", "slave"], "target": "master", "mode": "pause" } } ],
+          "connections": [
+            { "from": "to-slave", "outcome": "Done", "to": "check-slave" },
+            { "from": "check-slave", "outcome": "Done", "to": "to-master" } ] }
+        """;
+
+    private async Task SwitchPgBouncersUnderReadLoadAsync(string master, string slave)
+    {
+        await lab.Runtime.Runbooks.SaveAsync(PlanRunbook, "e2e", asNextVersion: false);
+        await lab.Runtime.Runbooks.SaveAsync(SwitchRunbook, "e2e", asNextVersion: false);
+        var iniPath = PgBouncerLayout.IniFile(lab.Inventory);
+        var iniBefore = await lab.Host("master", "devops").ReadAsync(RemoteCommand.Run("cat", iniPath) with { Sudo = true });
+
+        var (plan, _) = await lab.RunAsync("e2e-pgbouncer-plan", TimeSpan.FromMinutes(2), dryRun: true);
+        Assert.True(plan.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(plan));
+        var planned = new RunViewAssertions(plan).Journal("to-slave");
+        Assert.Contains($"[plan] pgha-master: write {iniPath}", planned);
+        Assert.Contains($"host={slave}", planned);
+        Assert.Contains("[plan] pgha-slave: PAUSE, RELOAD, RESUME", planned);
+        Assert.Equal(iniBefore, await lab.Host("master", "devops").ReadAsync(RemoteCommand.Run("cat", iniPath) with { Sudo = true }));
+        foreach (var bouncer in new[] { master, slave })
+            Assert.Equal(master, await ScalarAsync<string>(bouncer, 6543, "SELECT host(inet_server_addr())"));
+
+        // Each client connects anew (as an application after a switch would) and reads which server it reached.
+        using var stop = new CancellationTokenSource();
+        var load = new[] { master, slave }.Select(bouncer => Task.Run(async () =>
+        {
+            var stats = new ReadLoad(bouncer);
+            while (!stop.IsCancellationRequested)
+            {
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    stats.Reached.Add(await ScalarAsync<string>(bouncer, 6543, "SELECT host(inet_server_addr())"));
+                    stats.Succeeded++;
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException)
+                {
+                    stats.Failures.Add(e.Message);
+                }
+                stats.Slowest = TimeSpan.FromTicks(Math.Max(stats.Slowest.Ticks, clock.Elapsed.Ticks));
+                await Task.Delay(20);
+            }
+            return stats;
+        })).ToList();
+
+        (PgHa.Workflows.Runtime.RunView Run, TimeSpan Took) switched;
+        try
+        {
+            await Task.Delay(500);
+            switched = await lab.RunAsync("e2e-pgbouncer-switch", TimeSpan.FromMinutes(3));
+            await Task.Delay(500);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+        var results = await Task.WhenAll(load);
+
+        Assert.True(switched.Run.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(switched.Run));
+        var toSlave = new RunViewAssertions(switched.Run).Journal("to-slave");
+        foreach (var step in new[] { "PAUSE", "RELOAD", "RESUME" }) Assert.Contains(step, toSlave);
+        Assert.Contains($"reaches {slave} (in recovery: True)", toSlave);
+        Assert.Contains($"reaches {master} (in recovery: False), write accepted", new RunViewAssertions(switched.Run).Journal("to-master"));
+        foreach (var r in results)
+        {
+            Log($"[check] clients through pgbouncer on {r.Bouncer}: {r.Succeeded} connected, {r.Failures.Count} failed, slowest {r.Slowest.TotalMilliseconds:0} ms, reached {string.Join(", ", r.Reached.Distinct())}");
+            Assert.Empty(r.Failures);
+            Assert.Contains(slave, r.Reached);
+            Assert.Equal(master, r.Reached[^1]);
+        }
+        foreach (var bouncer in new[] { master, slave })
+            Assert.Equal(master, await ScalarAsync<string>(bouncer, 6543, "SELECT host(inet_server_addr())"));
+        Log($"[timing] pgbouncers to the slave and back under load: {switched.Took.TotalSeconds:0.0} s");
+    }
+
+    private sealed class ReadLoad(string bouncer)
+    {
+        public string Bouncer { get; } = bouncer;
+        public List<string> Reached { get; } = new();
+        public List<string> Failures { get; } = new();
+        public int Succeeded { get; set; }
+        public TimeSpan Slowest { get; set; }
     }
 
     [Fact]

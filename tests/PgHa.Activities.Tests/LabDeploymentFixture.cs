@@ -62,10 +62,10 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
         return Pool.Host(Lab.Target(host.Name, user));
     }
 
-    public async Task<(RunView Run, TimeSpan Took)> RunAsync(string runbook, TimeSpan timeout)
+    public async Task<(RunView Run, TimeSpan Took)> RunAsync(string runbook, TimeSpan timeout, bool dryRun = false)
     {
         var clock = Stopwatch.StartNew();
-        var started = await Runtime.StartRunAsync(new StartRunRequest { RunbookId = runbook, ClusterId = "lab", StartedBy = "e2e" });
+        var started = await Runtime.StartRunAsync(new StartRunRequest { RunbookId = runbook, ClusterId = "lab", StartedBy = "e2e", DryRun = dryRun });
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {

@@ -67,8 +67,8 @@ public sealed class PgBouncerAdminTests(PgClusterFixture cluster)
     {
         var admin = new PgBouncerAdmin(cluster.BouncerAdmin);
         var hold = TimeSpan.FromMilliseconds(800);
-        // Warm the pool first, as live traffic does: pgbouncer 1.18 stalls a first-ever login made during PAUSE
-        // for server_login_retry (15 s) after RESUME, because the server connection it opened was closed for the pause.
+        // Warm the pool first, as live traffic does: pgbouncer stalls a first-ever login made during PAUSE for
+        // server_login_retry after RESUME, because the server connection it opened was closed for the pause.
         await using (var warm = await PostgresProbe.OpenAsync(cluster.ThroughBouncer))
         await using (var command = new NpgsqlCommand("SELECT 1", warm))
             await command.ExecuteScalarAsync();

@@ -22,6 +22,8 @@ point_pgbouncer_at() {
         echo "default_pool_size = $PGBOUNCER_POOL_SIZE"
         echo "server_reset_query = DISCARD ALL"
         echo "ignore_startup_parameters = extra_float_digits"
+        # PAUSE closing a server connection mid-login counts as a failed login; 15 s (the default) stalls clients.
+        echo "server_login_retry = 1"
     } | write_atomic "$PGBOUNCER_INI" 640
     [ -f "$PGBOUNCER_AUTH_FILE" ] || die "$PGBOUNCER_AUTH_FILE is missing; run prepare_credentials.sh"
     if pid_alive "$PGBOUNCER_PID" pgbouncer; then

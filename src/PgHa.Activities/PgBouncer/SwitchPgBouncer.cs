@@ -87,7 +87,8 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         }
         else if (input.Mode == "pause")
         {
-            // A pool that never had a server connection stalls clients that log in during PAUSE; open one first.
+            // A server connection PAUSE closes mid-login counts as a failed login (clients then wait server_login_retry);
+            // a pool that already has an idle one has nothing logging in when PAUSE arrives.
             foreach (var db in inventory.Databases) await RouteAsync(cluster, host, db, ct);
             log("PAUSE");
             await admin.PauseAsync(null, TimeSpan.FromSeconds(Math.Max(1, input.DrainTimeoutSeconds)), ct);
@@ -125,22 +126,33 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(Math.Max(1, input.VerifyTimeoutSeconds));
             while (true)
             {
-                var (address, inRecovery) = await RouteAsync(cluster, host, db, ct);
-                if (address == target.Address)
+                string reached;
+                try
                 {
-                    var wrote = false;
-                    if (!inRecovery)
+                    var (address, inRecovery) = await RouteAsync(cluster, host, db, ct);
+                    if (address == target.Address)
                     {
-                        var token = $"pgha-switch-{context.RunId}-{context.NodeId}-{host.Name}";
-                        await new SmokeTokens().WriteAsync(cluster.AppEndpoint(host, db, throughPgBouncer: true), token, host.Name + " pgbouncer", ct);
-                        wrote = true;
+                        var wrote = false;
+                        if (!inRecovery)
+                        {
+                            var token = $"pgha-switch-{context.RunId}-{context.NodeId}-{host.Name}";
+                            await new SmokeTokens().WriteAsync(cluster.AppEndpoint(host, db, throughPgBouncer: true), token, host.Name + " pgbouncer", ct);
+                            wrote = true;
+                        }
+                        log($"{db} via {host.Address}:{inventory.Ports.PgBouncer} reaches {address} (in recovery: {inRecovery}){(wrote ? ", write accepted" : "")}");
+                        verified[db] = new { serverAddress = address, inRecovery, wrote };
+                        break;
                     }
-                    log($"{db} via {host.Address}:{inventory.Ports.PgBouncer} reaches {address} (in recovery: {inRecovery}){(wrote ? ", write accepted" : "")}");
-                    verified[db] = new { serverAddress = address, inRecovery, wrote };
-                    break;
+                    reached = $"reaches {address}, not the target {target.Address}";
+                }
+                catch (PostgresProbeException e) when (e.Kind != ConnectionFailureKind.AuthenticationFailed)
+                {
+                    // Right after RESUME a login can still be waiting for pgbouncer's next server connection.
+                    reached = "cannot be reached: " + e.Message;
                 }
                 if (DateTime.UtcNow > deadline)
-                    throw new InvalidOperationException($"{db} through pgbouncer on {host.Name} reaches {address}, not the target {target.Address}");
+                    throw new InvalidOperationException($"{db} through pgbouncer on {host.Name} {reached} (still so after {input.VerifyTimeoutSeconds} s)");
+                log($"{db} via {host.Address}:{inventory.Ports.PgBouncer} {reached}; retrying");
                 await Task.Delay(500, ct);
             }
         }
