@@ -398,30 +398,24 @@ public abstract class PersistenceProviderContractTests
     }
 }
 
-public sealed class SqlitePersistenceProviderContractTests : PersistenceProviderContractTests, IDisposable
+/// <summary>The contract on a SQLite store file, with or without the committed-graph cache the engine uses.</summary>
+public abstract class SqliteContractTests : PersistenceProviderContractTests, IDisposable
 {
     private readonly TempStore _store = new();
     private readonly EfCorePersistenceProvider _provider;
 
-    public SqlitePersistenceProviderContractTests() => _provider = _store.CreateProvider();
+    protected SqliteContractTests(bool cacheCommittedGraphs) =>
+        _provider = cacheCommittedGraphs ? _store.CreateCachingProvider() : _store.CreateProvider();
 
     protected override IPersistenceProvider Provider => _provider;
 
     public void Dispose() => _store.Dispose();
 }
 
-/// <summary>The same with the committed-graph cache the engine uses (checkpoints and reads start from it).</summary>
-public sealed class SqliteCachingPersistenceProviderContractTests : PersistenceProviderContractTests, IDisposable
-{
-    private readonly TempStore _store = new();
-    private readonly EfCorePersistenceProvider _provider;
+public sealed class SqlitePersistenceProviderContractTests() : SqliteContractTests(cacheCommittedGraphs: false);
 
-    public SqliteCachingPersistenceProviderContractTests() => _provider = _store.CreateCachingProvider();
-
-    protected override IPersistenceProvider Provider => _provider;
-
-    public void Dispose() => _store.Dispose();
-}
+/// <summary>Checkpoints and reads start from the cached graph here.</summary>
+public sealed class SqliteCachingPersistenceProviderContractTests() : SqliteContractTests(cacheCommittedGraphs: true);
 
 /// <summary>WorkflowCore's own in-memory provider, as a sanity reference for the contract's semantics.</summary>
 public sealed class MemoryPersistenceProviderContractTests : PersistenceProviderContractTests

@@ -134,12 +134,16 @@ public sealed class CrashResumeTests(ITestOutputHelper output) : IDisposable
             var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
             while (true)
             {
+                // Once the process has exited, WaitForExit() also waits until its redirected output is read to the
+                // end, so the last lines it printed are in _lines before the final look.
+                var exited = _process.HasExited;
+                if (exited) _process.WaitForExit();
                 lock (_lines)
                 {
                     var line = _lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
                     if (line is not null) return line[prefix.Length..];
                 }
-                if (_process.HasExited && _newLine.CurrentCount == 0)
+                if (exited)
                     throw new InvalidOperationException($"engine process exited ({_process.ExitCode}) before '{prefix}':\n{string.Join("\n", _lines)}");
                 if (DateTime.UtcNow > deadline) throw new TimeoutException($"no '{prefix}' line in time:\n{string.Join("\n", _lines)}");
                 await _newLine.WaitAsync(TimeSpan.FromMilliseconds(200));
