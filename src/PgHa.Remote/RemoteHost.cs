@@ -88,9 +88,19 @@ public sealed partial class RemoteHost
         }
         catch (OperationCanceledException)
         {
-            await KillProcessGroupAsync(Volatile.Read(ref processGroup), command.Sudo).ConfigureAwait(false);
+            var reached = await KillProcessGroupAsync(Volatile.Read(ref processGroup), command.Sudo).ConfigureAwait(false);
             try { ssh.CancelAsync(forceKill: true, millisecondsTimeout: 2000); } catch (Exception) { /* already finished */ }
             ct.ThrowIfCancellationRequested();
+            if (!reached)
+            {
+                // No exit status even after the remote timeout, and the host does not answer the kill either:
+                // the link or the host went away mid-command. The host's own `timeout -s KILL` still ends it.
+                _pool.Evict(Target, client);
+                _logger.LogWarning("Lost contact with {Host} while running: {Command}", Name, described);
+                throw new HostUnreachableException(Name, Target.Address, Target.Port,
+                    $"no answer while running a command (no exit status within its {command.Timeout.TotalSeconds:0} s timeout, and the kill request was not answered); " +
+                    "the host's own timeout ends the command");
+            }
             _logger.LogWarning("Timed out on {Host} after {Timeout}: {Command}", Name, command.Timeout, described);
             throw new RemoteTimeoutException(Name, described, command.Timeout);
         }
@@ -203,9 +213,10 @@ public sealed partial class RemoteHost
         }
     }
 
-    private async Task KillProcessGroupAsync(int pgid, bool sudo)
+    /// <summary>Kills the command's process group; false when the host could not be asked (no answer).</summary>
+    private async Task<bool> KillProcessGroupAsync(int pgid, bool sudo)
     {
-        if (pgid <= 1) return; // not announced yet: the remote `timeout -s KILL` still ends it
+        if (pgid <= 1) return true; // not announced yet: the remote `timeout -s KILL` still ends it
         try
         {
             var client = await _pool.ShellAsync(Target, CancellationToken.None).WaitAsync(KillGrace).ConfigureAwait(false);
@@ -213,11 +224,13 @@ public sealed partial class RemoteHost
             kill.CommandTimeout = KillGrace;
             await kill.ExecuteAsync(CancellationToken.None).ConfigureAwait(false);
             _logger.LogInformation("Killed process group {ProcessGroup} on {Host}", pgid, Name);
+            return true;
         }
         catch (Exception e)
         {
             // The remote `timeout -s KILL` still ends it when the host is reachable again.
             _logger.LogWarning("Could not kill process group {ProcessGroup} on {Host}: {Reason}", pgid, Name, _pool.Redactor.Redact(e.Message));
+            return e is not (SshOperationTimeoutException or SshConnectionException or TimeoutException or ObjectDisposedException or RemoteException);
         }
     }
 

@@ -60,6 +60,35 @@ public sealed class FaultTests(LabFixture lab, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_link_cut_during_a_command_is_reported_unreachable_and_the_hosts_own_timeout_ends_the_command()
+    {
+        using var pool = new SshConnectionPool(lab.Redactor, lab.Logs);
+        var target = lab.Lab.Target("pgha-slave", "silkcloud");
+        var host = pool.Host(new SshTarget { HostName = target.HostName, Address = target.Address, User = target.User, KeyFile = target.KeyFile,
+            KnownHostsFile = target.KnownHostsFile, ConnectTimeout = TimeSpan.FromSeconds(4) });
+        var marker = $"pgha-cut-{Guid.NewGuid():N}";
+        var running = host.RunAsync(RemoteCommand.Bash($"exec -a {marker} sleep 300") with { Timeout = TimeSpan.FromSeconds(5) });
+        await Task.Delay(1000);
+
+        await lab.Lab.CutLinkAsync("pgha-slave");
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var lost = await Assert.ThrowsAsync<HostUnreachableException>(() => running);
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s after the cut: {lost.Message}");
+            Assert.Equal("pgha-slave", lost.Host);
+            Assert.Contains("no answer while running a command", lost.Message);
+        }
+        finally
+        {
+            await lab.Lab.RestoreLinkAsync("pgha-slave");
+        }
+        // The command the link cut away from was ended on the host by its own timeout.
+        var left = await lab.Host("pgha-slave", "silkcloud").RunAsync(RemoteCommand.Run("pgrep", "-f", marker) with { ThrowOnFailure = false });
+        Assert.Equal(1, left.ExitCode); // pgrep: no process matched
+    }
+
+    [Fact]
     public async Task A_host_with_sshd_stopped_is_reported_unreachable_and_pooled_connections_reopen_after_it_returns()
     {
         var pooled = lab.Host("pgha-replica", "devops");
