@@ -216,14 +216,16 @@ public sealed partial class RemoteHost
     /// <summary>Kills the command's process group; false when the host could not be asked (no answer).</summary>
     private async Task<bool> KillProcessGroupAsync(int pgid, bool sudo)
     {
-        if (pgid <= 1) return true; // not announced yet: the remote `timeout -s KILL` still ends it
+        // Group not announced yet: nothing to kill (the remote `timeout -s KILL` still ends it), but ask the host
+        // something all the same, to tell a slow command from a host that stopped answering.
+        var announced = pgid > 1;
         try
         {
             var client = await _pool.ShellAsync(Target, CancellationToken.None).WaitAsync(KillGrace).ConfigureAwait(false);
-            using var kill = client.CreateCommand((sudo ? "sudo -n " : "") + "kill -KILL -- -" + pgid.ToString(CultureInfo.InvariantCulture));
+            using var kill = client.CreateCommand(announced ? (sudo ? "sudo -n " : "") + "kill -KILL -- -" + pgid.ToString(CultureInfo.InvariantCulture) : "true");
             kill.CommandTimeout = KillGrace;
             await kill.ExecuteAsync(CancellationToken.None).ConfigureAwait(false);
-            _logger.LogInformation("Killed process group {ProcessGroup} on {Host}", pgid, Name);
+            if (announced) _logger.LogInformation("Killed process group {ProcessGroup} on {Host}", pgid, Name);
             return true;
         }
         catch (Exception e)

@@ -199,7 +199,8 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
                     $"Workflow instance {workflow.Id} was changed by another writer since version {changes.Row.RowVersion} was read; the checkpoint was not written.");
             changes.Row.RowVersion++;
             foreach (var pointer in changes.UpdatedPointers)
-                await UpdatePointerRow.ExecuteAsync(db, pointer, ct);
+                if (await UpdatePointerRow.ExecuteAsync(db, pointer, ct) != 1)
+                    throw new DbUpdateConcurrencyException($"Execution pointer {pointer.Id} of instance {workflow.Id} is no longer stored; the checkpoint was not written.");
             foreach (var (pointer, attributes) in changes.AddedPointers)
             {
                 pointer.PersistenceId = await InsertPointerRow.ExecuteAsync(db, pointer, ct);
@@ -669,7 +670,8 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
             }
             else if (existing.AttributeValue != text)
             {
-                var updated = new PersistedExtensionAttribute { PersistenceId = existing.PersistenceId, ExecutionPointerId = pointerKey, AttributeKey = key };
+                // Attached with the stored value, so a change to any value (null included) is detected and written.
+                var updated = new PersistedExtensionAttribute { PersistenceId = existing.PersistenceId, ExecutionPointerId = pointerKey, AttributeKey = key, AttributeValue = existing.AttributeValue };
                 db.ExtensionAttributes.Attach(updated).Property(a => a.AttributeValue).CurrentValue = text;
                 result.Add(updated);
                 changed = true;

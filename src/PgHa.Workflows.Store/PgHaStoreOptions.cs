@@ -20,7 +20,8 @@ public sealed class PgHaStoreOptions
     /// True (default): the provider keeps the last graph it committed per instance and reuses it instead of reading
     /// every pointer again (load and checkpoint were O(history) reads per step): a load after checking the stored row
     /// version with one indexed read, a checkpoint with no read at all, because its UPDATE carries the cached version.
-    /// Any other writer bumps the row version, so a stale copy is never used and never written over.
+    /// Any other writer bumps the row version: a read never returns a stale copy, and a checkpoint started from one is
+    /// refused (DbUpdateConcurrencyException; WorkflowCore runs the pass again from the store).
     /// </summary>
     public bool CacheCommittedGraphs { get; set; } = true;
 }

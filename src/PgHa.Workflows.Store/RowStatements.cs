@@ -19,6 +19,8 @@ namespace PgHa.Workflows.Store;
 /// </remarks>
 public abstract class RowStatement<T> where T : class
 {
+    // One command per model, shared by every caller: fine for ExecuteNonQuery/ExecuteScalar, which keep no state in
+    // the command (EF's ExecuteReader does, so a reading statement would need a command per call).
     private sealed record Built(IRelationalCommand Command, IProperty[] Parameters, string[] ParameterNames);
 
     private readonly ConcurrentDictionary<IModel, Built> _byModel = new();

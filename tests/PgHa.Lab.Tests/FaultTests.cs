@@ -67,8 +67,10 @@ public sealed class FaultTests(LabFixture lab, ITestOutputHelper output)
         var host = pool.Host(new SshTarget { HostName = target.HostName, Address = target.Address, User = target.User, KeyFile = target.KeyFile,
             KnownHostsFile = target.KnownHostsFile, ConnectTimeout = TimeSpan.FromSeconds(4) });
         var marker = $"pgha-cut-{Guid.NewGuid():N}";
-        var running = host.RunAsync(RemoteCommand.Bash($"exec -a {marker} sleep 300") with { Timeout = TimeSpan.FromSeconds(5) });
-        await Task.Delay(1000);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = host.RunAsync(RemoteCommand.Bash($"echo started; exec -a {marker} sleep 300") with { Timeout = TimeSpan.FromSeconds(5) },
+            line => { if (line.Text == "started") started.TrySetResult(); });
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         await lab.Lab.CutLinkAsync("pgha-slave");
         try

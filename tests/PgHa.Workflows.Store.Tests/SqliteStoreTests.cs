@@ -198,22 +198,34 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal(3L, _store.Scalar("SELECT RowVersion FROM Workflow;"));
     }
 
-    [Fact]
-    public async Task Removed_extension_attributes_are_removed_from_the_store()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Changed_nulled_added_and_removed_extension_attributes_reach_the_store(bool cacheCommittedGraphs)
     {
-        var provider = _store.CreateProvider();
+        var provider = cacheCommittedGraphs ? _store.CreateCachingProvider() : _store.CreateProvider();
         var wf = NewInstance();
         wf.ExecutionPointers.First().ExtensionAttributes["a"] = 1;
         wf.ExecutionPointers.First().ExtensionAttributes["b"] = 2;
+        wf.ExecutionPointers.First().ExtensionAttributes["c"] = 5;
         var id = await provider.CreateNewWorkflow(wf);
-        var read = (await provider.GetWorkflowInstance(id))!;
-        read.ExecutionPointers.First().ExtensionAttributes.Remove("a");
-        read.ExecutionPointers.First().ExtensionAttributes["b"] = 3;
+        await provider.PersistWorkflow((await provider.GetWorkflowInstance(id))!); // the caching provider holds the graph now
 
+        var read = (await provider.GetWorkflowInstance(id))!;
+        var attributes = read.ExecutionPointers.First().ExtensionAttributes;
+        attributes.Remove("a");
+        attributes["b"] = 3;
+        attributes["c"] = null!;
+        attributes["d"] = "x";
+        await provider.PersistWorkflow(read);
+        read = (await provider.GetWorkflowInstance(id))!;
+        read.ExecutionPointers.First().ExtensionAttributes["b"] = 4;
         await provider.PersistWorkflow(read);
 
-        var again = (await provider.GetWorkflowInstance(id))!.ExecutionPointers.First().ExtensionAttributes;
-        Assert.Equal(new Dictionary<string, object> { ["b"] = 3 }, again);
+        var expected = new Dictionary<string, object> { ["b"] = 4, ["c"] = null!, ["d"] = "x" };
+        Assert.Equal(expected, (await provider.GetWorkflowInstance(id))!.ExecutionPointers.First().ExtensionAttributes);
+        // What is stored, read by a provider that has never seen the instance.
+        Assert.Equal(expected, (await _store.CreateProvider().GetWorkflowInstance(id))!.ExecutionPointers.First().ExtensionAttributes);
     }
 
     [Fact]

@@ -145,10 +145,12 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
                     }
                     reached = $"reaches {address}, not the target {target.Address}";
                 }
-                catch (PostgresProbeException e) when (e.Kind != ConnectionFailureKind.AuthenticationFailed)
+                catch (Exception e) when (e is PostgresProbeException or NpgsqlException or TimeoutException
+                                              && ConnectionFailureClassifier.Classify(e) != ConnectionFailureKind.AuthenticationFailed)
                 {
-                    // Right after RESUME a login can still be waiting for pgbouncer's next server connection.
-                    reached = "cannot be reached: " + e.Message;
+                    // Right after RESUME pgbouncer may still be waiting to open its next server connection: the login
+                    // or the first query through it fails or times out for a moment. A refused password never heals.
+                    reached = "cannot be used yet: " + e.Message;
                 }
                 if (DateTime.UtcNow > deadline)
                     throw new InvalidOperationException($"{db} through pgbouncer on {host.Name} {reached} (still so after {input.VerifyTimeoutSeconds} s)");
