@@ -171,6 +171,27 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
     private async Task Checkpoint(WorkflowInstance workflow, List<EventSubscription>? subscriptions, CancellationToken ct)
     {
         var id = ParseId(workflow.Id) ?? throw new InvalidOperationException($"Workflow instance id '{workflow.Id}' is not a store id.");
+        CheckpointScope committed;
+        try
+        {
+            committed = await WriteCheckpointAsync(id, workflow, subscriptions, ct);
+        }
+        catch (Exception error)
+        {
+            // Whatever the store holds now, it is not known to be the snapshot.
+            _committed?.TryRemove(id, out _);
+            foreach (var contributor in _contributors)
+            {
+                try { await contributor.RolledBackAsync(workflow, error, CancellationToken.None); }
+                catch (Exception e) { _logger.LogError(e, "A rollback action of instance {InstanceId} failed", workflow.Id); }
+            }
+            throw;
+        }
+        committed.Committed(_logger);
+    }
+
+    private async Task<CheckpointScope> WriteCheckpointAsync(Guid id, WorkflowInstance workflow, List<EventSubscription>? subscriptions, CancellationToken ct)
+    {
         await using var db = _factory.CreateDbContext();
         var stored = (_committed is not null && _committed.TryGetValue(id, out var snapshot) ? snapshot : null)
             ?? await LoadGraph(db, id, ct)
@@ -187,9 +208,8 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
         }
 
         var scope = new CheckpointScope(db, workflow);
-        try
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
             // Contributors first: nothing of this instance is locked yet (PostgreSQL takes the row lock at the UPDATE).
             foreach (var contributor in _contributors)
                 await contributor.ContributeAsync(scope, ct);
@@ -218,14 +238,8 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
             }
             await transaction.CommitAsync(ct);
         }
-        catch
-        {
-            // Whatever the store holds now, it is not known to be the snapshot.
-            _committed?.TryRemove(id, out _);
-            throw;
-        }
         Remember(id, changes.Snapshot(), workflow.Status);
-        scope.Committed(_logger);
+        return scope;
     }
 
     /// <summary>What a checkpoint writes, and the graph the store holds once it is committed.</summary>

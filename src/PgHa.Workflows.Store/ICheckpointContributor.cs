@@ -19,6 +19,12 @@ namespace PgHa.Workflows.Store;
 public interface ICheckpointContributor
 {
     ValueTask ContributeAsync(CheckpointScope checkpoint, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The checkpoint of <paramref name="instance"/> failed and nothing of it was committed (whether or not
+    /// <see cref="ContributeAsync"/> was reached). Called outside any transaction; failures are logged, not thrown.
+    /// </summary>
+    ValueTask RolledBackAsync(WorkflowInstance instance, Exception error, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }
 
 /// <summary>One checkpoint as its contributors see it.</summary>

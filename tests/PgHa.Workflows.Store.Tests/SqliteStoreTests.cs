@@ -179,16 +179,19 @@ public sealed class SqliteStoreTests : IDisposable
     [Fact]
     public async Task A_writer_that_committed_since_the_cached_version_is_detected_and_nothing_is_overwritten()
     {
-        var provider = _store.CreateCachingProvider();
+        var outcome = new OutcomeLog();
+        var provider = _store.CreateCachingProvider(outcome);
         var id = await provider.CreateNewWorkflow(NewInstance());
         var wf = (await provider.GetWorkflowInstance(id))!;
         await provider.PersistWorkflow(wf); // the committed graph (version 1) is cached now
+        Assert.Equal(["committed"], outcome.Seen);
 
         // Another writer commits (e.g. a second process on the same file) while this one still holds version 1.
         _store.Scalar($"UPDATE Workflow SET RowVersion = RowVersion + 1, Reference = 'theirs' WHERE InstanceId = '{id.ToUpperInvariant()}' RETURNING 1;");
         wf.Reference = "ours";
         wf.ExecutionPointers.Add(new ExecutionPointer { Id = "lost", StepId = 1, Active = true });
         await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => provider.PersistWorkflow(wf));
+        Assert.Equal(["committed", "rolled back: DbUpdateConcurrencyException"], outcome.Seen);
         Assert.Equal("theirs", _store.Scalar("SELECT Reference FROM Workflow;"));
         Assert.Equal(1L, _store.Scalar("SELECT COUNT(*) FROM ExecutionPointer;"));
 
@@ -196,6 +199,24 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal("theirs", fresh.Reference);
         await provider.PersistWorkflow(fresh);
         Assert.Equal(3L, _store.Scalar("SELECT RowVersion FROM Workflow;"));
+    }
+
+    /// <summary>Records whether each checkpoint committed or rolled back.</summary>
+    private sealed class OutcomeLog : ICheckpointContributor
+    {
+        public List<string> Seen { get; } = new();
+
+        public ValueTask ContributeAsync(CheckpointScope checkpoint, CancellationToken cancellationToken)
+        {
+            checkpoint.AfterCommit(() => Seen.Add("committed"));
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask RolledBackAsync(WorkflowInstance instance, Exception error, CancellationToken cancellationToken)
+        {
+            Seen.Add("rolled back: " + error.GetType().Name);
+            return ValueTask.CompletedTask;
+        }
     }
 
     [Theory]

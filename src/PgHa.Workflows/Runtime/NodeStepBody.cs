@@ -51,11 +51,11 @@ public sealed class NodeStepBody(
         if (cancellations.IsCancelled(run.RunId) && !run.Cancelled)
         {
             run.Cancelled = true;
-            checkpoint.AfterCommit(instanceId, () => terminator.Request(instanceId));
+            checkpoint.AfterCommit(context.Workflow, () => terminator.Request(instanceId));
         }
         if (run.Halted)
         {
-            journal.RecordPass(instanceId, run.RunId, NodeId, pointer.Id, state.Attempt,
+            journal.RecordPass(context.Workflow, run.RunId, NodeId, pointer.Id, state.Attempt,
                 run.Cancelled ? JournalStatus.Cancelled : JournalStatus.Skipped,
                 run.Cancelled ? "not run: the run was cancelled" : $"not run: {run.Failure}");
             return ExecutionResult.Outcome(Halted);
@@ -103,8 +103,8 @@ public sealed class NodeStepBody(
         catch (OperationCanceledException) when (runCancelled.IsCancellationRequested)
         {
             run.Cancelled = true;
-            EndAttempt(instanceId, attemptStart, JournalStatus.Cancelled, null, null, log, "the run was cancelled during this attempt");
-            checkpoint.AfterCommit(instanceId, () => terminator.Request(instanceId));
+            EndAttempt(context.Workflow, attemptStart, JournalStatus.Cancelled, null, null, log, "the run was cancelled during this attempt");
+            checkpoint.AfterCommit(context.Workflow, () => terminator.Request(instanceId));
             return ExecutionResult.Outcome(Halted);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
@@ -114,7 +114,7 @@ public sealed class NodeStepBody(
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             // Server shutting down: keep the pointer active so the node runs again after the restart.
-            EndAttempt(instanceId, attemptStart, JournalStatus.Interrupted, null, null, log, "the server stopped during this attempt; the node runs again after restart");
+            EndAttempt(context.Workflow, attemptStart, JournalStatus.Interrupted, null, null, log, "the server stopped during this attempt; the node runs again after restart");
             return ExecutionResult.Persist(state);
         }
         catch (Exception e) when (e is TemplateException or JsonException or ActivityInputException)
@@ -131,19 +131,19 @@ public sealed class NodeStepBody(
             return AwaitApproval(context, run, state, attemptStart, log, approval);
         if (result.Sleep is { } sleep)
         {
-            EndAttempt(instanceId, attemptStart, JournalStatus.Sleeping, null, null, log, null);
+            EndAttempt(context.Workflow, attemptStart, JournalStatus.Sleeping, null, null, log, null);
             state.WakeAtUtc = DateTime.UtcNow + sleep;
             return ExecutionResult.Sleep(sleep, state);
         }
         if (result.IsFailure && attempt < node.MaxAttempts)
         {
             var retryIn = node.RetryDelay;
-            EndAttempt(instanceId, attemptStart, JournalStatus.Failed, result.Outcome, result.Outputs, log,
+            EndAttempt(context.Workflow, attemptStart, JournalStatus.Failed, result.Outcome, result.Outputs, log,
                 $"{result.Error} — retrying in {retryIn.TotalSeconds:0} s (attempt {attempt + 1} of {node.MaxAttempts})");
             return ExecutionResult.Sleep(retryIn, new StepState { Attempt = attempt + 1 });
         }
 
-        EndAttempt(instanceId, attemptStart, result.IsFailure ? JournalStatus.Failed : JournalStatus.Succeeded,
+        EndAttempt(context.Workflow, attemptStart, result.IsFailure ? JournalStatus.Failed : JournalStatus.Succeeded,
             result.Outcome, result.Outputs, log, result.Error);
         return Complete(context, run, result.Outcome, result.Outputs, result.Error);
     }
@@ -170,18 +170,17 @@ public sealed class NodeStepBody(
     private ExecutionResult AwaitApproval(IStepExecutionContext context, RunData run, StepState state, AttemptStart attemptStart,
         AttemptLog log, ApprovalRequest request)
     {
-        var instanceId = context.Workflow.Id;
         var pointerId = context.ExecutionPointer.Id;
         if (run.DryRun)
         {
             log.Write($"[plan] would wait for approval by role '{request.AllowedRole}': {request.Prompt}");
-            EndAttempt(instanceId, attemptStart, JournalStatus.Succeeded, ActivityOutcomes.Approved, null, log, null);
+            EndAttempt(context.Workflow, attemptStart, JournalStatus.Succeeded, ActivityOutcomes.Approved, null, log, null);
             return Complete(context, run, ActivityOutcomes.Approved, new Dictionary<string, JsonElement>(), null);
         }
 
         var key = $"{run.RunId}:{pointerId}";
         var requestedAt = DateTime.UtcNow;
-        checkpoint.Add(instanceId, db =>
+        checkpoint.Add(context.Workflow, db =>
         {
             if (db.Set<ApprovalRecord>().Any(a => a.EventKey == key)) return;
             db.Add(new ApprovalRecord
@@ -190,8 +189,8 @@ public sealed class NodeStepBody(
                 AllowedRole = request.AllowedRole, RequestedAt = requestedAt, ExpiresAt = request.ExpiresAtUtc,
             });
         });
-        EndAttempt(instanceId, attemptStart, JournalStatus.Waiting, null, null, log, null);
-        checkpoint.AfterCommit(instanceId, () =>
+        EndAttempt(context.Workflow, attemptStart, JournalStatus.Waiting, null, null, log, null);
+        checkpoint.AfterCommit(context.Workflow, () =>
             events.Publish(run.RunId, RunEventKinds.ApprovalRequested, NodeId, state.Attempt, JournalStatus.Waiting, message: request.Prompt));
 
         state.ApprovalKey = key;
@@ -207,7 +206,7 @@ public sealed class NodeStepBody(
         var decision = context.ExecutionPointer.EventData as ApprovalDecisionEvent
                        ?? new ApprovalDecisionEvent { Decision = ActivityOutcomes.Rejected, Comment = "unreadable decision" };
         var key = state.ApprovalKey ?? context.ExecutionPointer.EventKey;
-        checkpoint.Add(context.Workflow.Id, db =>
+        checkpoint.Add(context.Workflow, db =>
         {
             var approval = db.Set<ApprovalRecord>().FirstOrDefault(a => a.EventKey == key);
             if (approval is null || approval.Decision is not null) return;
@@ -218,7 +217,7 @@ public sealed class NodeStepBody(
         });
         var outputs = ActivityResult.Done(new { decidedBy = decision.DecidedBy, comment = decision.Comment, decidedAt = decision.DecidedAtUtc }).Outputs;
         var message = $"{decision.Decision} by {decision.DecidedBy ?? "the system"}" + (decision.Comment is { Length: > 0 } c ? $": {c}" : "");
-        journal.RecordPass(context.Workflow.Id, run.RunId, NodeId, context.ExecutionPointer.Id, state.Attempt,
+        journal.RecordPass(context.Workflow, run.RunId, NodeId, context.ExecutionPointer.Id, state.Attempt,
             JournalStatus.Succeeded, message);
         return Complete(context, run, decision.Decision, outputs, null);
     }
@@ -227,7 +226,7 @@ public sealed class NodeStepBody(
     {
         var remaining = wakeAt - DateTime.UtcNow;
         if (remaining > TimeSpan.Zero) return ExecutionResult.Sleep(remaining, state);
-        journal.RecordPass(context.Workflow.Id, run.RunId, NodeId, context.ExecutionPointer.Id, state.Attempt,
+        journal.RecordPass(context.Workflow, run.RunId, NodeId, context.ExecutionPointer.Id, state.Attempt,
             JournalStatus.Succeeded, "woke up");
         return Complete(context, run, ActivityOutcomes.Done, new Dictionary<string, JsonElement>(), null);
     }
@@ -243,19 +242,19 @@ public sealed class NodeStepBody(
 
         if (arrived.Count < region.Branches.Count)
         {
-            journal.RecordPass(context.Workflow.Id, run.RunId, NodeId, context.ExecutionPointer.Id, state.Attempt, JournalStatus.Arrived,
+            journal.RecordPass(context.Workflow, run.RunId, NodeId, context.ExecutionPointer.Id, state.Attempt, JournalStatus.Arrived,
                 $"branch '{region.BranchHeads[branch]}' arrived ({arrived.Count} of {region.Branches.Count})");
             return ExecutionResult.Outcome(Absorbed);
         }
         run.JoinArrivals.Remove(NodeId);
-        journal.RecordPass(context.Workflow.Id, run.RunId, NodeId, context.ExecutionPointer.Id, state.Attempt, JournalStatus.Succeeded,
+        journal.RecordPass(context.Workflow, run.RunId, NodeId, context.ExecutionPointer.Id, state.Attempt, JournalStatus.Succeeded,
             $"all {region.Branches.Count} branches of '{region.Fork}' arrived");
         return Complete(context, run, ActivityOutcomes.Done, new Dictionary<string, JsonElement>(), null);
     }
 
-    private void EndAttempt(string instanceId, AttemptStart attemptStart, string status, string? outcome,
+    private void EndAttempt(WorkflowInstance instance, AttemptStart attemptStart, string status, string? outcome,
         IReadOnlyDictionary<string, JsonElement>? outputs, AttemptLog log, string? error) =>
-        journal.EndAttempt(instanceId, attemptStart, new AttemptEnd(status, outcome,
+        journal.EndAttempt(instance, attemptStart, new AttemptEnd(status, outcome,
             outputs is { Count: > 0 } ? Redacted(outputs) : null, log.Text, error is null ? null : redactor.Redact(error)));
 
     // Outputs are stored with the run and shown to operators, so no secret value may survive in them;
@@ -283,7 +282,7 @@ public sealed class NodeStepBody(
             run.Failure = $"node '{NodeId}' ended with outcome '{outcome}'" + (error is null ? "" : $": {redactor.Redact(error)}");
             // Other branches may still wait (e.g. for an approval); end the instance once this pass is committed.
             var instanceId = context.Workflow.Id;
-            checkpoint.AfterCommit(instanceId, () => terminator.Request(instanceId));
+            checkpoint.AfterCommit(context.Workflow, () => terminator.Request(instanceId));
         }
         return ExecutionResult.Outcome(outcome);
     }

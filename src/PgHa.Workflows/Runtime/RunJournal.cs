@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using PgHa.Secrets;
 using PgHa.Workflows.Store;
 using PgHa.Workflows.Store.Entities;
+using WorkflowCore.Models;
 
 namespace PgHa.Workflows.Runtime;
 
@@ -55,17 +56,33 @@ public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, Checkp
             .SetProperty(j => j.Error, "the server stopped while this attempt was in flight; the node runs again"), cancellationToken);
     }
 
-    /// <summary>Queues the end of an attempt into the run's next checkpoint.</summary>
-    public void EndAttempt(string instanceId, AttemptStart start, AttemptEnd end)
+    /// <summary>
+    /// Queues the end of an attempt into the checkpoint of this pass. If that checkpoint fails, the engine runs the
+    /// node again from the store, so the attempt is recorded as interrupted instead of staying "Running".
+    /// </summary>
+    public void EndAttempt(WorkflowInstance instance, AttemptStart start, AttemptEnd end)
     {
         var row = new JournalEntryRecord
         {
             Id = start.JournalId, Status = end.Status, EndedAt = DateTime.UtcNow, Outcome = end.Outcome,
             OutputsJson = end.Outputs is null ? null : JsonSerializer.Serialize(end.Outputs), Log = end.Log, Error = end.Error,
         };
-        checkpoint.Add(instanceId, async (db, ct) => await UpdateEnd.ExecuteAsync(db, row, ct));
-        checkpoint.AfterCommit(instanceId, () =>
+        checkpoint.Add(instance, async (db, ct) => await UpdateEnd.ExecuteAsync(db, row, ct));
+        checkpoint.AfterCommit(instance, () =>
             events.Publish(start.RunId, RunEventKinds.NodeEnded, start.NodeId, start.Attempt, end.Status, end.Outcome, end.Error));
+        checkpoint.OnRollback(instance, async error =>
+        {
+            // The exception's own text stays in the server log (it may name database internals).
+            var reason = $"this attempt ended ({end.Status}) but saving the run's progress failed ({error.GetType().Name}); the node runs again";
+            await using var db = await contexts.CreateDbContextAsync();
+            var marked = await db.Journal.Where(j => j.Id == start.JournalId && j.Status == JournalStatus.Running).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JournalStatus.Interrupted)
+                .SetProperty(j => j.EndedAt, DateTime.UtcNow)
+                .SetProperty(j => j.Log, end.Log)
+                .SetProperty(j => j.Error, reason));
+            if (marked > 0)
+                events.Publish(start.RunId, RunEventKinds.NodeEnded, start.NodeId, start.Attempt, JournalStatus.Interrupted, message: reason);
+        });
     }
 
     private static JournalEntryRecord NewRow(AttemptStart start, string status) => new()
@@ -75,15 +92,15 @@ public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, Checkp
     };
 
     /// <summary>Records a node pass that did not run an activity (skipped, or a branch arriving at its Join).</summary>
-    public void RecordPass(string instanceId, string runId, string nodeId, string pointerId, int attempt, string status, string message)
+    public void RecordPass(WorkflowInstance instance, string runId, string nodeId, string pointerId, int attempt, string status, string message)
     {
         var now = DateTime.UtcNow;
-        checkpoint.Add(instanceId, db => db.Add(new JournalEntryRecord
+        checkpoint.Add(instance, db => db.Add(new JournalEntryRecord
         {
             RunId = runId, NodeId = nodeId, PointerId = pointerId, Attempt = attempt, Status = status,
             StartedAt = now, EndedAt = now, Log = message,
         }));
-        checkpoint.AfterCommit(instanceId, () =>
+        checkpoint.AfterCommit(instance, () =>
             events.Publish(runId, RunEventKinds.NodeEnded, nodeId, attempt, status, message: message));
     }
 }
