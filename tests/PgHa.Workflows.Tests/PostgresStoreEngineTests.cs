@@ -70,4 +70,23 @@ public sealed class PostgresStoreEngineTests(PostgresServer server) : IClassFixt
             Assert.Single(run.Journal, j => j.NodeId == "join" && j.Status == JournalStatus.Succeeded);
         }
     }
+
+    [Fact]
+    public async Task A_server_starting_next_to_a_busy_one_leaves_its_attempt_in_flight_running()
+    {
+        var cs = server.CreateDatabase("engine");
+        await using var a = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
+        await a.Runtime.Runbooks.SaveAsync(Json("pg-busy", [("busy", "Hang", new { name = "busy" }), Rec("after")], ["busy -Done-> after"]), "test", asNextVersion: false);
+        var runId = (await a.StartAsync("pg-busy")).Run.RunId;
+        await a.WaitUntilAsync(runId, r => r.Journal.Any(j => j.NodeId == "busy" && j.Status == JournalStatus.Running));
+
+        // B marks attempts cut short by a stopped server as Interrupted when it starts; A's live one is not one of them.
+        await using var b = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
+        Assert.Equal(JournalStatus.Running, Assert.Single((await b.Runtime.GetRunAsync(runId))!.Journal, j => j.NodeId == "busy").Status);
+
+        await a.Runtime.CancelRunAsync(runId, "tester");
+        var run = await a.WaitUntilAsync(runId, r => RunStatus.IsFinished(r.Run.Status));
+        Assert.Equal(RunStatus.Cancelled, run.Run.Status);
+        Assert.Equal(JournalStatus.Cancelled, Assert.Single(run.Journal, j => j.NodeId == "busy").Status);
+    }
 }

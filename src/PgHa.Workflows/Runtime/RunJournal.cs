@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using PgHa.Secrets;
 using PgHa.Workflows.Store;
 using PgHa.Workflows.Store.Entities;
+using WorkflowCore.Interface;
 using WorkflowCore.Models;
 
 namespace PgHa.Workflows.Runtime;
@@ -13,7 +14,7 @@ namespace PgHa.Workflows.Runtime;
 /// attempt cut short by a crash stays visible as Interrupted); its end is written in the same transaction as the
 /// checkpoint that moves the run on.
 /// </summary>
-public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, CheckpointBuffer checkpoint, RunEvents events)
+public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, CheckpointBuffer checkpoint, RunEvents events, IDistributedLockProvider locks)
 {
     public async Task<AttemptStart> StartAttemptAsync(string runId, string nodeId, string pointerId, int attempt, string inputsJson,
         CancellationToken cancellationToken)
@@ -44,16 +45,32 @@ public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, Checkp
         InsertRunning.ExecuteAsync(db, NewRow(start, JournalStatus.Running), cancellationToken);
 
     /// <summary>
-    /// At start-up nothing runs yet, so an attempt still marked Running was cut short by the previous process;
-    /// its node runs again once the run resumes.
+    /// At start-up this process runs nothing yet, so an attempt still marked Running was cut short by a process that
+    /// stopped; its node runs again once the run resumes. With several servers on one store another one may be running
+    /// it right now: an attempt runs inside an engine pass, which holds the instance's lock, so only attempts whose
+    /// instance lock is free are marked.
     /// </summary>
     public async Task MarkInterruptedAttemptsAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Journal.Where(j => j.Status == JournalStatus.Running).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.Status, JournalStatus.Interrupted)
-            .SetProperty(j => j.EndedAt, DateTime.UtcNow)
-            .SetProperty(j => j.Error, "the server stopped while this attempt was in flight; the node runs again"), cancellationToken);
+        var cutShort = await db.Journal.Where(j => j.Status == JournalStatus.Running)
+            .Join(db.Runs, j => j.RunId, r => r.RunId, (j, r) => new { r.RunId, r.WorkflowInstanceId })
+            .Distinct().ToListAsync(cancellationToken);
+        foreach (var run in cutShort)
+        {
+            if (!await locks.AcquireLock(run.WorkflowInstanceId, cancellationToken)) continue; // in flight on another server
+            try
+            {
+                await db.Journal.Where(j => j.RunId == run.RunId && j.Status == JournalStatus.Running).ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.Status, JournalStatus.Interrupted)
+                    .SetProperty(j => j.EndedAt, DateTime.UtcNow)
+                    .SetProperty(j => j.Error, "the server stopped while this attempt was in flight; the node runs again"), cancellationToken);
+            }
+            finally
+            {
+                await locks.ReleaseLock(run.WorkflowInstanceId);
+            }
+        }
     }
 
     /// <summary>
