@@ -288,7 +288,7 @@ public sealed class SqliteStoreTests : IDisposable
     }
 }
 
-/// <summary>Contexts come from an EF pool; state a contributor leaves on one (SavedChanges handlers) must not leak.</summary>
+/// <summary>Contexts come from an EF pool; what a contributor leaves for after the commit must run once and not leak to the next checkpoint.</summary>
 public sealed class PooledContextTests : IDisposable
 {
     private readonly TempStore _store = new();
@@ -306,7 +306,7 @@ public sealed class PooledContextTests : IDisposable
     }
 
     [Fact]
-    public async Task SavedChanges_handlers_fire_once_per_checkpoint_and_do_not_survive_the_pool()
+    public async Task After_commit_actions_run_once_per_checkpoint_and_do_not_survive_the_pool()
     {
         var log = new List<string>();
         var provider = _store.CreateProvider(new AfterCommit(log));
