@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace PgHa.Workflows.Store;
 
 /// <summary>
-/// One single-row INSERT, UPDATE or DELETE whose SQL and parameters are built once per model from the EF mapping
+/// One single-row INSERT or UPDATE whose SQL and parameters are built once per model from the EF mapping
 /// (table, schema and column names, value converters such as UTC dates and Guid text) and then run through EF's own
 /// command pipeline: the context's connection and current transaction, interceptors and logging.
 /// </summary>
@@ -113,15 +113,6 @@ public sealed class RowUpdate<T>(string[] columns, string? versionColumn = null)
         }
         return $"UPDATE {sql.Table} SET {string.Join(", ", sets)} WHERE {where}";
     }
-
-    public Task<int> ExecuteAsync(DbContext db, T row, CancellationToken ct) => NonQueryAsync(db, row, ct);
-}
-
-/// <summary>DELETE of the row with the row's key.</summary>
-public sealed class RowDelete<T> : RowStatement<T> where T : class
-{
-    private protected override string BuildSql(SqlParts sql, Func<IProperty, string> parameter) =>
-        $"DELETE FROM {sql.Table} WHERE {sql.Column(sql.Key)} = {parameter(sql.Key)}";
 
     public Task<int> ExecuteAsync(DbContext db, T row, CancellationToken ct) => NonQueryAsync(db, row, ct);
 }
