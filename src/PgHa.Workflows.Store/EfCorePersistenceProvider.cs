@@ -111,13 +111,6 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
         _committed[id] = graph;
     }
 
-    private static PersistedWorkflow CloneWorkflow(PersistedWorkflow r) => new()
-    {
-        PersistenceId = r.PersistenceId, InstanceId = r.InstanceId, WorkflowDefinitionId = r.WorkflowDefinitionId, Version = r.Version,
-        Description = r.Description, Reference = r.Reference, NextExecution = r.NextExecution, Data = r.Data, CreateTime = r.CreateTime,
-        CompleteTime = r.CompleteTime, Status = r.Status, RowVersion = r.RowVersion,
-    };
-
     public bool SupportsScheduledCommands => true;
 
     // ---------------- IWorkflowRepository ----------------
@@ -627,7 +620,8 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
     /// </summary>
     private GraphChanges Diff(PgHaDbContext db, WorkflowInstance instance, StoredGraph stored)
     {
-        var row = CloneWorkflow(stored.Row);
+        // Every other column comes from the instance.
+        var row = new PersistedWorkflow { PersistenceId = stored.Row.PersistenceId, RowVersion = stored.Row.RowVersion };
         CopyWorkflowFields(instance, row);
         var changes = new GraphChanges(row, new List<PersistedExecutionPointer>(stored.Pointers.Count + 1),
             new Dictionary<long, List<PersistedExtensionAttribute>>(stored.Attributes));

@@ -22,7 +22,8 @@ public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, Checkp
         var start = new AttemptStart(runId, nodeId, pointerId, attempt, inputsJson, DateTime.UtcNow, 0);
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            start = start with { JournalId = await InsertRunningAsync(db, start, cancellationToken) };
+            // Committed on its own (autocommit), so a crash during the attempt leaves it visible.
+            start = start with { JournalId = await InsertRunning.ExecuteAsync(db, NewRow(start, JournalStatus.Running), cancellationToken) };
         }
         events.Publish(runId, RunEventKinds.NodeStarted, nodeId, attempt, JournalStatus.Running);
         return start;
@@ -39,10 +40,6 @@ public sealed class RunJournal(IDbContextFactory<PgHaDbContext> contexts, Checkp
         nameof(JournalEntryRecord.Status), nameof(JournalEntryRecord.EndedAt), nameof(JournalEntryRecord.Outcome),
         nameof(JournalEntryRecord.OutputsJson), nameof(JournalEntryRecord.Log), nameof(JournalEntryRecord.Error),
     ]);
-
-    // An attempt's start commits on its own (autocommit), so a crash during the attempt leaves it visible.
-    private static Task<long> InsertRunningAsync(PgHaDbContext db, AttemptStart start, CancellationToken cancellationToken) =>
-        InsertRunning.ExecuteAsync(db, NewRow(start, JournalStatus.Running), cancellationToken);
 
     /// <summary>
     /// At start-up this process runs nothing yet, so an attempt still marked Running was cut short by a process that
