@@ -10,7 +10,7 @@ public sealed class RunbookFileTests
     /// <summary>Every runbook in workflows/, so a new one is checked without being listed here.</summary>
     public static TheoryData<string> Runbooks => new(Directory.EnumerateFiles(WorkflowsDirectory(), "*.json").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal));
 
-    internal static string WorkflowsDirectory() => Path.GetDirectoryName(new ScriptOptions().ResolveScriptsDirectory())!;
+    internal static string WorkflowsDirectory() => LabDeploymentFixture.WorkflowsDirectory();
 
     [Theory]
     [MemberData(nameof(Runbooks))]

@@ -32,6 +32,7 @@ public sealed class PromoteStandby : Activity<PromoteStandbyInput>
                 timeline = int.Parse(r.Value("timeline", "promote_standby.sh"), System.Globalization.CultureInfo.InvariantCulture),
                 lsn = r.Value("lsn", "promote_standby.sh"), alreadyPrimary = r.Values.GetValueOrDefault("alreadyPrimary") == "true",
             },
+            h => new { timeline = OneHostScript.Planned(h, "new timeline"), lsn = OneHostScript.Planned(h, "WAL position after the promotion"), alreadyPrimary = false },
             (cluster, host) => RefuseWhileAnotherPrimaryAnswersAsync(cluster, host, input.RefuseIfPrimary, context));
 
     private static async Task RefuseWhileAnotherPrimaryAnswersAsync(ClusterHosts cluster, HostRef promoting, IReadOnlyList<string> others, ActivityContext context)

@@ -31,6 +31,7 @@ public sealed class StopPostgres : Activity<StopPostgresInput>
                 {
                     checkpointLsn = r.Value("checkpointLsn", "postgres_stop.sh"), clusterState = r.Value("clusterState", "postgres_stop.sh"),
                     alreadyStopped = r.Values.GetValueOrDefault("alreadyStopped") == "true",
-                })
+                },
+                h => new { checkpointLsn = OneHostScript.Planned(h, "shutdown checkpoint LSN"), clusterState = "shut down", alreadyStopped = false })
             : Task.FromResult(ActivityResult.Failed($"mode: '{input.Mode}' must be fast, smart or immediate"));
 }

@@ -35,8 +35,16 @@ public sealed class WaitForLsn : Activity<WaitForLsnInput>
         {
             cluster = ClusterHosts.For(context);
             host = cluster.Resolve(input.Host);
-            target = PgHa.Postgres.Lsn.TryParse(input.Lsn, out var parsed) ? parsed
-                : throw new ActivityInputException($"lsn: '{input.Lsn}' is not a WAL position (e.g. 0/3000028); in a dry run the earlier node did not stop anything");
+            if (!PgHa.Postgres.Lsn.TryParse(input.Lsn, out target))
+            {
+                // A dry run's earlier node planned its change and output a placeholder instead of a position.
+                if (context.DryRun && input.Lsn.StartsWith('<'))
+                {
+                    context.Plan($"wait until {host} has {input.Position} {input.Lsn} (at most {input.TimeoutSeconds} s)");
+                    return ActivityResult.Done(new { reachedLsn = input.Lsn, waitedMs = 0 });
+                }
+                throw new ActivityInputException($"lsn: '{input.Lsn}' is not a WAL position (e.g. 0/3000028)");
+            }
             position = input.Position switch
             {
                 "replayed" => StandbyPosition.Replayed,

@@ -8,8 +8,9 @@ namespace PgHa.Activities.Scripts;
 /// </summary>
 internal static class OneHostScript
 {
+    /// <param name="planned">Outputs of a dry run: placeholders that name what the real run would output, so later nodes' templates resolve.</param>
     public static async Task<ActivityResult> RunAsync(ActivityContext context, string hostReference, string script, IReadOnlyList<string> args,
-        int timeoutSeconds, string plan, Func<HostScriptResult, object> outputs, Func<ClusterHosts, HostRef, Task>? before = null)
+        int timeoutSeconds, string plan, Func<HostScriptResult, object> outputs, Func<HostRef, object>? planned = null, Func<ClusterHosts, HostRef, Task>? before = null)
     {
         ClusterHosts cluster;
         HostRef host;
@@ -24,7 +25,7 @@ internal static class OneHostScript
         if (context.DryRun)
         {
             context.Plan($"{host.Name}: {plan} ({Remote.ShellQuoting.Join([script, .. args])})");
-            return ActivityResult.Done();
+            return ActivityResult.Done(planned?.Invoke(host));
         }
         try
         {
@@ -39,6 +40,9 @@ internal static class OneHostScript
             return ActivityResult.Failed($"{host}: {e.Message}");
         }
     }
+
+    /// <summary>The placeholder a dry run outputs for a value only the real run knows.</summary>
+    public static string Planned(HostRef host, string what) => $"<{what} of {host.Name}>";
 
     public static string Seconds(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -22,7 +22,7 @@ internal static class ClusterRoleChange
         var errors = ClusterValidator.Validate(after, checkFiles: false);
         if (errors.Count > 0) throw new ClusterValidationException(errors);
         run.Cluster = JsonSerializer.SerializeToElement(after, ClusterInventory.JsonOptions);
-        var changedBy = $"run {run.RunId}";
+        var changedBy = $"{ClusterDirectory.RoleChangePrefix}{run.RunId}";
         checkpoint.Add(instance, db =>
         {
             var row = db.Set<ClusterRecord>().Find(clusterId)
