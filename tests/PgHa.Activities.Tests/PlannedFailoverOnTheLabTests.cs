@@ -80,6 +80,9 @@ public sealed class PlannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITest
             var pauseToResume = run.Nodes.Single(n => n.NodeId == "resume").EndedAt - run.Nodes.Single(n => n.NodeId == "pause").StartedAt;
             Log($"[{stage}] {roles["master"]} -> {roles["slave"]}: run {took.TotalSeconds:0.0} s, PAUSE..RESUME nodes {pauseToResume?.TotalMilliseconds:0} ms; " +
                 string.Join("; ", writers.Select(w => $"{w.Name}: longest gap {w.LongestGap(from).TotalMilliseconds:0} ms, {w.FailedSince(from)} failed, {w.Connections} connection(s)")));
+            if (stage == "failover")
+                foreach (var entry in run.Journal.Where(j => j.NodeId is "pause" or "stop-master" or "slave-has-checkpoint" or "promote" or "switch" or "resume"))
+                    Log($"[{stage}] --- {entry.NodeId} {entry.StartedAt:HH:mm:ss.fff} .. {entry.EndedAt:HH:mm:ss.fff}\n{entry.Log}");
             foreach (var w in writers)
             {
                 Assert.True(w.FailedSince(from) == 0, $"{stage}: {w.Name} saw failed commits: {string.Join(" | ", w.Failed.Select(f => f.Error).Distinct())}");

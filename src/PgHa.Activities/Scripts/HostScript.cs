@@ -31,7 +31,9 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
         IReadOnlyDictionary<string, string> environment, TimeSpan timeout, Action<string> log, CancellationToken ct)
     {
         deployment.LocalScript(script);
+        var synced = Stopwatch.StartNew();
         var (directory, _) = await deployment.SyncAsync(host, account, [script], log, ct);
+        log($"scripts in place after {synced.ElapsedMilliseconds} ms");
         var env = new Dictionary<string, string>(environment, StringComparer.Ordinal) { ["PGHA_ENV"] = directory + "/" + PgHaEnvironment.FileName };
         var command = new RemoteCommand
         {
