@@ -81,6 +81,21 @@ public sealed class ScriptDeployment(ClusterHosts cluster, ScriptOptions options
         return (directory, report);
     }
 
+    /// <summary>
+    /// The lines `sha256sum -c` needs to tell that the host already has exactly these scripts, the shared libraries and
+    /// the pgha.env this inventory renders for it, so a script can run in the same round trip as the check.
+    /// </summary>
+    public string Checksums(HostRef host, string directory, IReadOnlyCollection<string> scripts)
+    {
+        var sums = new System.Text.StringBuilder();
+        foreach (var file in scripts.Select(LocalScript).Concat(Libraries()).Distinct())
+            sums.Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file))))
+                .Append("  ").Append(directory).Append('/').Append(Path.GetFileName(file)).Append('\n');
+        var env = System.Text.Encoding.UTF8.GetBytes(PgHaEnvironment.Render(cluster.Inventory, host.Name));
+        sums.Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(env))).Append("  ").Append(directory).Append('/').Append(PgHaEnvironment.FileName).Append('\n');
+        return sums.ToString();
+    }
+
     /// <summary>Shared libraries (pgha_*.sh) the scripts source; uploaded with any single script.</summary>
     public IEnumerable<string> Libraries() => Directory.EnumerateFiles(ScriptsDirectory, "pgha_*.sh").Order(StringComparer.Ordinal);
 }

@@ -97,9 +97,6 @@ stop_postgres() {
     wait_briefly 30 "PostgreSQL to stop (immediate)" postmaster_gone || die "PostgreSQL in $DATA_PATH did not stop"
 }
 
-# control_value LABEL: one line of pg_controldata (e.g. "Latest checkpoint location").
-control_value() { pg_controldata -D "$DATA_PATH" | sed -n "s/^$1: *//p"; }
-
 # pid_alive PIDFILE PATTERN: the pid in the file is running and is the expected program (no stale or reused pid).
 pid_alive() {
     local pid

@@ -15,7 +15,8 @@ else
     log "PostgreSQL in $DATA_PATH is not running"
     output alreadyStopped true
 fi
-state=$(control_value "Database cluster state")
-output clusterState "$state"
-output checkpointLsn "$(control_value "Latest checkpoint location")"
-log "stopped: $state, latest checkpoint $(control_value "Latest checkpoint location") on timeline $(control_value "Latest checkpoint's TimeLineID")"
+control=$(pg_controldata -D "$DATA_PATH")
+field() { sed -n "s/^$1: *//p" <<<"$control"; }
+output clusterState "$(field "Database cluster state")"
+output checkpointLsn "$(field "Latest checkpoint location")"
+log "stopped: $(field "Database cluster state"), latest checkpoint $(field "Latest checkpoint location") on timeline $(field "Latest checkpoint's TimeLineID")"

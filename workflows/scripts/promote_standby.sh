@@ -7,14 +7,11 @@ require_account
 limit=${1:-60}
 [[ "$limit" =~ ^[0-9]+$ ]] || die "SECONDS must be a whole number"
 pg_running || die "PostgreSQL on $THIS_HOST_NAME is not running; start it before promoting"
-if [ "$(in_recovery)" = f ]; then
-    log "PostgreSQL on $THIS_HOST_NAME is already a primary"
-    output alreadyPrimary true
-else
-    log "promoting the standby on $THIS_HOST_NAME"
-    psql -X -v ON_ERROR_STOP=1 -qAt -d postgres -v limit="$limit" <<'SQL'
+# One session: promote, wait, and report where the new primary stands (each psql start costs a few ms under a pause).
+psql -X -v ON_ERROR_STOP=1 -qAt -d postgres -v limit="$limit" <<'SQL'
 SET pgha.promote_limit = :'limit';
-SELECT pg_promote(wait => false);
+SELECT 'PGHA_OUTPUT alreadyPrimary=' || (NOT pg_is_in_recovery())::text;
+SELECT CASE WHEN pg_is_in_recovery() THEN CASE WHEN pg_promote(wait => false) THEN 'promoting the standby' END ELSE 'already a primary' END;
 DO $$
 DECLARE
     limit_s numeric := current_setting('pgha.promote_limit')::numeric;
@@ -25,10 +22,6 @@ BEGIN
         PERFORM pg_sleep(0.005);
     END LOOP;
 END $$;
+SELECT 'PGHA_OUTPUT timeline=' || ('x' || lpad(substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8), 16, '0'))::bit(64)::bigint;
+SELECT 'PGHA_OUTPUT lsn=' || pg_current_wal_lsn();
 SQL
-    output alreadyPrimary false
-fi
-walfile=$(sql 'SELECT pg_walfile_name(pg_current_wal_lsn())')
-output timeline "$((16#${walfile:0:8}))"
-output lsn "$(sql 'SELECT pg_current_wal_lsn()')"
-log "primary on timeline $((16#${walfile:0:8})) at $(sql 'SELECT pg_current_wal_lsn()')"

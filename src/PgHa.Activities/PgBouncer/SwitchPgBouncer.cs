@@ -62,9 +62,8 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         var inventory = cluster.Inventory;
         var remote = cluster.Remote(host, HostAccount.Deploy);
         var iniPath = PgBouncerLayout.IniFile(inventory);
-        var current = await remote.RunAsync(new RemoteCommand { Program = "cat", Arguments = ["--", iniPath], ThrowOnFailure = false, Timeout = TimeSpan.FromSeconds(30) }, null, ct);
-        var changed = !current.Succeeded || current.StdOut != ini;
-        var running = await IsRunningAsync(remote, inventory, ct);
+        var (running, current) = await ReadStateAsync(remote, inventory, iniPath, ct);
+        var changed = current != ini;
         log($"{iniPath}: {(changed ? "needs the new [databases]" : "already points at " + target.Address)}; pgbouncer {(running ? "running" : "not running")}");
 
         if (context.DryRun)
@@ -124,31 +123,27 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         return new { changed, started, verified };
     }
 
-    private static async Task<bool> IsRunningAsync(RemoteHost remote, PgHa.Clusters.ClusterInventory inventory, CancellationToken ct)
+    // One round trip (it may run inside a pause): is pgbouncer running, and what does its ini say now.
+    private static async Task<(bool Running, string? Ini)> ReadStateAsync(RemoteHost remote, PgHa.Clusters.ClusterInventory inventory, string iniPath, CancellationToken ct)
     {
-        var pid = PgBouncerLayout.PidFile(inventory);
-        var check = await remote.RunAsync(new RemoteCommand
-        {
-            Script = $"pid=$(cat -- {ShellQuoting.Quote(pid)} 2>/dev/null) && [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null && grep -q pgbouncer \"/proc/$pid/cmdline\"",
-            ThrowOnFailure = false, Timeout = TimeSpan.FromSeconds(30),
-        }, null, ct);
-        return check.Succeeded;
+        var pid = ShellQuoting.Quote(PgBouncerLayout.PidFile(inventory));
+        var result = await remote.RunAsync(RemoteCommand.Bash(
+            $"if pid=$(cat -- {pid} 2>/dev/null) && [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null && grep -q pgbouncer \"/proc/$pid/cmdline\"; then echo running; else echo stopped; fi; " +
+            $"cat -- {ShellQuoting.Quote(iniPath)} 2>/dev/null || echo PGHA_NO_INI") with { Timeout = TimeSpan.FromSeconds(30) }, null, ct);
+        var firstLine = result.StdOut.IndexOf('\n');
+        var rest = firstLine < 0 ? "" : result.StdOut[(firstLine + 1)..];
+        return (result.StdOut.StartsWith("running\n", StringComparison.Ordinal), rest.EndsWith("PGHA_NO_INI\n", StringComparison.Ordinal) ? null : rest);
     }
 
+    // Written in one round trip as temp file + rename, so pgbouncer never reads half a config. The renderer refuses
+    // line breaks inside values, so no line of the ini can end the here-document early.
     private static async Task WriteIniAsync(RemoteHost remote, string iniPath, string ini, Action<string> log, CancellationToken ct)
     {
-        var local = Path.Combine(Path.GetTempPath(), $"pgha-pgbouncer-{Guid.NewGuid():N}.ini");
-        try
-        {
-            await File.WriteAllTextAsync(local, ini, ct);
-            // Upload renames a temp file over the old one, so pgbouncer never reads half a config.
-            var report = await remote.UploadFileAsync(local, iniPath, new UploadOptions { Mode = (UnixFileMode)Convert.ToInt32("640", 8) }, ct);
-            log($"wrote {iniPath} ({(report.Transferred.Count > 0 ? "changed" : "unchanged")})");
-        }
-        finally
-        {
-            File.Delete(local);
-        }
+        var target = ShellQuoting.Quote(iniPath);
+        await remote.RunAsync(RemoteCommand.Bash(
+            $"tmp=$(mktemp \"$(dirname -- {target})/.pgbouncer.ini.XXXXXX\") && cat >\"$tmp\" <<'PGHA_INI' && chmod 640 \"$tmp\" && mv -f -- \"$tmp\" {target}\n{ini}PGHA_INI\n")
+            with { Timeout = TimeSpan.FromSeconds(30) }, null, ct);
+        log($"wrote {iniPath}");
     }
 
     private static async Task WaitForAdminAsync(PgBouncerAdmin admin, TimeSpan timeout, CancellationToken ct)

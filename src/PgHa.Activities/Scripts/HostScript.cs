@@ -31,16 +31,54 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
         IReadOnlyDictionary<string, string> environment, TimeSpan timeout, Action<string> log, CancellationToken ct)
     {
         deployment.LocalScript(script);
+        var env = new Dictionary<string, string>(environment, StringComparer.Ordinal);
+        var result = account == HostAccount.Deploy
+            ? await TryInPlaceAsync(host, script, args, env, timeout, log, ct)
+            : null;
+        if (result is not null) return result;
+
         var synced = Stopwatch.StartNew();
         var (directory, _) = await deployment.SyncAsync(host, account, [script], log, ct);
         log($"scripts in place after {synced.ElapsedMilliseconds} ms");
-        var env = new Dictionary<string, string>(environment, StringComparer.Ordinal) { ["PGHA_ENV"] = directory + "/" + PgHaEnvironment.FileName };
+        env["PGHA_ENV"] = directory + "/" + PgHaEnvironment.FileName;
         var command = new RemoteCommand
         {
             Program = "bash", Arguments = [directory + "/" + script, .. args], Environment = env,
             Sudo = account == HostAccount.Admin, Timeout = timeout, ThrowOnFailure = false, WorkingDirectory = directory,
         };
-        log("$ " + command.Describe());
+        return await ExecuteAsync(host, account, command, log, ct);
+    }
+
+    private const string Stale = "PGHA_SCRIPTS_STALE";
+    private const int StaleExitCode = 97;
+
+    // The common case in one round trip: the host already has these scripts and this pgha.env (checked by SHA-256 in
+    // the same command), so the script runs at once; otherwise nothing ran and the caller uploads first.
+    private async Task<HostScriptResult?> TryInPlaceAsync(HostRef host, string script, IReadOnlyList<string> args, Dictionary<string, string> env,
+        TimeSpan timeout, Action<string> log, CancellationToken ct)
+    {
+        var directory = cluster.Inventory.Paths.Deployment;
+        var body = $"cd -- {ShellQuoting.Quote(directory)} 2>/dev/null && sha256sum --status -c - 2>/dev/null <<'PGHA_SUMS' || {{ echo {Stale} >&2; exit {StaleExitCode}; }}\n" +
+                   deployment.Checksums(host, directory, [script]) + "PGHA_SUMS\n" +
+                   "exec " + ShellQuoting.Join(["bash", directory + "/" + script, .. args]) + "\n";
+        var command = new RemoteCommand
+        {
+            Script = body, Environment = new Dictionary<string, string>(env, StringComparer.Ordinal) { ["PGHA_ENV"] = directory + "/" + PgHaEnvironment.FileName },
+            Timeout = timeout, ThrowOnFailure = false,
+        };
+        var result = await ExecuteAsync(host, HostAccount.Deploy, command, line => { if (line != "! " + Stale) log(line); }, ct, ShellQuoting.Join([directory + "/" + script, .. args]));
+        if (result.ExitCode == StaleExitCode && result.StdErrTail.EndsWith(Stale, StringComparison.Ordinal))
+        {
+            log("scripts or pgha.env differ on the host; uploading");
+            return null;
+        }
+        return result;
+    }
+
+    private async Task<HostScriptResult> ExecuteAsync(HostRef host, HostAccount account, RemoteCommand command, Action<string> log, CancellationToken ct,
+        string? described = null)
+    {
+        log("$ " + (described is null ? command.Describe() : "bash " + described));
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
         var result = await cluster.Remote(host, account).RunAsync(command, line =>
