@@ -18,6 +18,35 @@ streaming_from_new() {
     [ "$(sql "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming' AND sender_host = '$new'")" = 1 ]
 }
 
+# A fresh copy of the new primary in a sibling folder, swapped in by two renames (a killed copy leaves only the sibling).
+fresh_base_backup() {
+    local staging="$DATA_PATH.pgha-new" old="$DATA_PATH.pgha-old"
+    rm -rf -- "$staging"
+    log "pg_basebackup from $new into $staging (slot $slot)"
+    pg_basebackup -d "host=$new port=$DB_PORT user=$REPLICATION_USER application_name=$THIS_HOST_NAME" -w \
+        -D "$staging" -X stream -S "$slot" -c fast
+    if [ -e "$DATA_PATH" ]; then rm -rf -- "$old"; mv -- "$DATA_PATH" "$old"; fi
+    mv -- "$staging" "$DATA_PATH"
+    rm -rf -- "$old"
+}
+
+# standby.signal, and primary_conninfo + primary_slot_name in postgresql.auto.conf (as pg_basebackup -R writes them).
+follow_new_primary() {
+    local auto="$DATA_PATH/postgresql.auto.conf"
+    {
+        grep -v -E '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' "$auto" 2>/dev/null || true
+        echo "primary_conninfo = 'host=$new port=$DB_PORT user=$REPLICATION_USER application_name=$THIS_HOST_NAME'"
+        echo "primary_slot_name = '$slot'"
+    } | write_atomic "$auto" 600
+    touch "$DATA_PATH/standby.signal"
+}
+
+started_and_streaming() {
+    mkdir -p "$LOG_PATH"
+    pg_ctl -D "$DATA_PATH" -l "$PG_LOG_FILE" -w -t 120 start >/dev/null || { tail -n 20 "$PG_LOG_FILE" >&2; return 1; }
+    wait_until "$limit" "the WAL receiver to stream from $new" streaming_from_new
+}
+
 [ "$(psql -X -qAt -d "$superuser_conn" -c 'SELECT pg_is_in_recovery()')" = f ] || die "$new is not a running primary; promote it first"
 
 if pg_running; then
@@ -37,37 +66,27 @@ if [ -f "$DATA_PATH/PG_VERSION" ]; then
     # pg_rewind decides itself whether the timelines diverged; a cluster that was not shut down cleanly is first
     # recovered by pg_rewind in single-user mode.
     if rewind=$(pg_rewind -D "$DATA_PATH" --source-server="$superuser_conn" 2>&1); then
-        log "pg_rewind: $(tail -n 1 <<<"$rewind")"
         grep -q "no rewind required" <<<"$rewind" || method=rewind
     else
-        log "pg_rewind failed ($(tail -n 1 <<<"$rewind")); taking a fresh base backup instead"
         method=basebackup
     fi
+    while IFS= read -r line; do log "pg_rewind: $line"; done <<<"$rewind"
 else
     method=basebackup
 fi
-
-if [ "$method" = basebackup ]; then
-    staging="$DATA_PATH.pgha-new"; old="$DATA_PATH.pgha-old"
-    rm -rf -- "$staging"
-    pg_basebackup -d "host=$new port=$DB_PORT user=$REPLICATION_USER application_name=$THIS_HOST_NAME" -w \
-        -D "$staging" -X stream -S "$slot" -c fast
-    # A killed copy leaves only $staging behind; the swap below is two renames.
-    if [ -e "$DATA_PATH" ]; then rm -rf -- "$old"; mv -- "$DATA_PATH" "$old"; fi
-    mv -- "$staging" "$DATA_PATH"
-    rm -rf -- "$old"
+[ "$method" != basebackup ] || fresh_base_backup
+follow_new_primary
+if ! started_and_streaming; then
+    # Seen after a real rewind: recovery refused the rewound folder ("requested timeline does not contain minimum
+    # recovery point"). A copy of the new primary always works.
+    [ "$method" != basebackup ] || die "PostgreSQL did not start as a standby of $new"
+    log "PostgreSQL did not start as a standby after $method; taking a fresh base backup instead"
+    stop_postgres immediate 30
+    method=basebackup
+    fresh_base_backup
+    follow_new_primary
+    started_and_streaming || die "PostgreSQL did not start as a standby of $new"
 fi
-
-# primary_conninfo and primary_slot_name live in postgresql.auto.conf, as pg_basebackup -R writes them.
-auto="$DATA_PATH/postgresql.auto.conf"
-{
-    grep -v -E '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' "$auto" 2>/dev/null || true
-    echo "primary_conninfo = 'host=$new port=$DB_PORT user=$REPLICATION_USER application_name=$THIS_HOST_NAME'"
-    echo "primary_slot_name = '$slot'"
-} | write_atomic "$auto" 600
-touch "$DATA_PATH/standby.signal"
-start_postgres
-wait_until "$limit" "the WAL receiver to stream from $new" streaming_from_new
 # Slots this host served as a primary hold WAL back here for nobody.
 sql "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots WHERE NOT active AND slot_type = 'physical'" >/dev/null
 output method "$method"; output slot "$slot"
