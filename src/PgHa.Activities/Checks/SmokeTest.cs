@@ -23,7 +23,7 @@ public sealed record SmokeTestInput
 }
 
 [Activity("SmokeTest", Description = "Writes a unique token into pgha_smoke on the primary (per replicated database) and waits for it on each standby and on the replica; Failed names the host that missed it.",
-    Category = "Checks", Mutates = true)]
+    Category = "Checks", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("tokens", "Database → token written.")]
 [ActivityOutput("delays", "Host → database → seconds until the token was visible.")]
 [ActivityOutput("mechanism", "Host → streaming (standby) or logical (Londiste leaf).")]

@@ -17,7 +17,7 @@ public sealed record InstallPackageInput
 }
 
 [Activity("InstallPackage", Description = "Installs Debian packages with apt-get as the admin account (sudo -n); does nothing when all are installed.",
-    Category = "Hosts", Mutates = true)]
+    Category = "Hosts", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("versions", "Host name → package → installed version.")]
 [ActivityOutput("installed", "Host name → packages this attempt installed (empty when all were there).")]
 public sealed class InstallPackage : Activity<InstallPackageInput>

@@ -26,7 +26,7 @@ public sealed record SwitchPgBouncerInput
 }
 
 [Activity("SwitchPgBouncer", Description = "Points each pgbouncer's [databases] at the target (atomic write), starts or RELOADs it (optionally inside PAUSE/RESUME), then verifies the route by connecting through it.",
-    Category = "PgBouncer", Mutates = true)]
+    Category = "PgBouncer", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("target", "Address pgbouncer now routes to.")]
 [ActivityOutput("routes", "pgbouncer host → { serverAddress, inRecovery, wrote, changed, started } per database.")]
 public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>

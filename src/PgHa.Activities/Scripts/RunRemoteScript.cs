@@ -30,7 +30,7 @@ public sealed record RunRemoteScriptInput
 }
 
 [Activity("RunRemoteScript", Description = "Runs a script from workflows/scripts on hosts over SSH (uploading it and pgha.env first if missing or changed); Failed on a non-zero exit with the script's stderr tail.",
-    Category = "Scripts", Mutates = true)]
+    Category = "Scripts", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("exitCodes", "Host reference → exit code.")]
 [ActivityOutput("seconds", "Host reference → run time in seconds.")]
 [ActivityOutput("values", "Host reference → values the script printed as 'PGHA_OUTPUT name=value' lines.")]

@@ -13,7 +13,7 @@ public sealed record UploadScriptsInput
 }
 
 [Activity("UploadScripts", Description = "Syncs workflows/scripts and a pgha.env rendered from the inventory's current roles to each host (dir 0700, scripts 0750, env 0600).",
-    Category = "Scripts", Mutates = true)]
+    Category = "Scripts", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("transferred", "Host name → files that were uploaded (changed or missing).")]
 [ActivityOutput("unchanged", "Host name → number of files already up to date.")]
 [ActivityOutput("directory", "Host name → folder the scripts are in.")]

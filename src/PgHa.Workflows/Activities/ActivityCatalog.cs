@@ -45,6 +45,13 @@ public sealed record ActivityDescriptor
     public required IReadOnlyList<string> Outcomes { get; init; }
     public required IReadOnlyDictionary<string, string> Outputs { get; init; }
     public required bool Mutates { get; init; }
+    public required bool PlansInDryRun { get; init; }
+
+    /// <summary>Why a dry run may not run this activity (it changes hosts and has no plan mode), or null.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? DryRunRefusal => Mutates && !PlansInDryRun
+        ? $"activity '{Name}' changes hosts and has no plan mode (PlansInDryRun), so a dry run cannot run it without changing something"
+        : null;
     public required JsonObject InputSchema { get; init; }
     public required IReadOnlyDictionary<string, InputField> InputFields { get; init; }
 
@@ -72,6 +79,7 @@ public sealed record ActivityDescriptor
             Outputs = activityType.GetCustomAttributes<ActivityOutputAttribute>()
                 .ToDictionary(o => o.Name, o => o.Description, StringComparer.Ordinal),
             Mutates = attribute.Mutates,
+            PlansInDryRun = attribute.PlansInDryRun,
             InputSchema = schema,
             InputFields = InputSchemas.Fields(schema),
             ActivityType = activityType,

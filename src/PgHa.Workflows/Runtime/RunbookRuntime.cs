@@ -74,6 +74,7 @@ public sealed class RunbookRuntime(
                       ?? throw new NotFoundException("runbook", request.Version is { } v ? $"{request.RunbookId} v{v}" : request.RunbookId,
                           "list runbooks with GET /api/runbooks or 'pgha runbooks list'");
         var inputs = RunInputs.Check(runbook.Definition, request.Inputs);
+        if (request.DryRun) DryRunCheck.Check(runbook);
 
         JsonElement? cluster = null;
         if (request.ClusterId is { } clusterId)
