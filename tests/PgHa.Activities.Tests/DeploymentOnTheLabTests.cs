@@ -58,9 +58,17 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         var slave = lab.Inventory.HostForRole("slave")!.Address;
         var replica = lab.Inventory.HostForRole("replica")!.Address;
 
+        var envPlan = await PlanChangesNothingAsync("environment-preparation");
+        Assert.Contains("[plan] pgha-master: ssh-keygen -q -t ed25519", new RunViewAssertions(envPlan).Journal("ssh-keys"));
+        Assert.Contains("[plan] pgha-slave: append to /home/silkcloud/.ssh/authorized_keys: from=", new RunViewAssertions(envPlan).Journal("exchange-keys"));
+        Assert.Contains("<planned:", new RunViewAssertions(envPlan).Journal("exchange-keys"));
         var (env, envTook) = await lab.RunAsync("environment-preparation", TimeSpan.FromMinutes(10));
         Assert.True(env.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(env));
 
+        var prepPlan = new RunViewAssertions(await PlanChangesNothingAsync("deployment-preparation"));
+        Assert.Contains("[plan] pgha-master: write /home/silkcloud/.pgpass (mode 600", prepPlan.Journal("credentials"));
+        Assert.Contains("content not shown", prepPlan.Journal("credentials"));
+        foreach (var secret in lab.SecretValues.Values) Assert.DoesNotContain(secret, LabDeploymentFixture.JournalText(prepPlan.Run));
         var (prep, prepTook) = await lab.RunAsync("deployment-preparation", TimeSpan.FromMinutes(5));
         Assert.True(prep.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(prep));
         // Nothing was purged before a person approved, and the question named the hosts from the inventory.
@@ -89,6 +97,10 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Assert.Contains("already in use", failed.Journal("setup-master"));
         Assert.DoesNotContain(failed.Run.Journal, j => j.NodeId != "setup-master");
 
+        var deployPlan = new RunViewAssertions(await PlanChangesNothingAsync("deployment"));
+        Assert.Contains($"[plan] pgha-master: initdb -D {lab.Inventory.Paths.Data}.pgha-initdb --data-checksums", deployPlan.Journal("setup-master"));
+        Assert.Contains("[plan] pgha-slave: pg_basebackup", deployPlan.Journal("setup-slave"));
+        Assert.Contains("[plan] pgha-master: crontab of silkcloud: add", deployPlan.Journal("cron-master"));
         var (deploy, deployTook) = await lab.RunAsync("deployment", TimeSpan.FromMinutes(10));
         Assert.True(deploy.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(deploy));
 
@@ -136,7 +148,53 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Log($"[timing] environment-preparation {envTook.TotalSeconds:0.0} s, deployment-preparation {prepTook.TotalSeconds:0.0} s, " +
             $"deployment {deployTook.TotalSeconds:0.0} s, deployment again {againTook.TotalSeconds:0.0} s");
 
+        // Every runbook plans again on the deployed cluster (the converging paths) without changing anything.
+        foreach (var runbook in new[] { "environment-preparation", "deployment-preparation", "deployment" })
+            await PlanChangesNothingAsync(runbook);
+
         await SwitchPgBouncersUnderReadLoadAsync(master, slave);
+        await PurgeIsRefusedWhileThePostmasterRefusesConnectionsAsync();
+    }
+
+    // A dry run completes and leaves every host as it was (compared over SSH, before and after).
+    private async Task<PgHa.Workflows.Runtime.RunView> PlanChangesNothingAsync(string runbook)
+    {
+        var before = await HostState.ReadAsync(lab);
+        var (plan, took) = await lab.RunAsync(runbook, TimeSpan.FromMinutes(5), dryRun: true);
+        Assert.True(plan.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(plan));
+        var after = await HostState.ReadAsync(lab);
+        foreach (var (host, text) in before) Assert.Equal(text, after[host]);
+        Log($"[timing] dry run of {runbook}: {took.TotalSeconds:0.0} s, host state unchanged");
+        return plan;
+    }
+
+    private const string PurgeMasterRunbook = """
+        { "id": "e2e-purge-master", "version": 1, "name": "purge the master (must be refused)", "start": "purge",
+          "nodes": [ { "id": "purge", "activity": "RunRemoteScript", "inputs": { "hosts": ["master"], "script": "purge_master.sh" } } ],
+          "connections": [] }
+        """;
+
+    // live_role is unknown when the postmaster runs but refuses connections: the purge guard must refuse, not pass.
+    private async Task PurgeIsRefusedWhileThePostmasterRefusesConnectionsAsync()
+    {
+        var data = lab.Inventory.Paths.Data;
+        var master = lab.Host("master");
+        await master.RunAsync(RemoteCommand.Bash(
+            $"cp {data}/pg_hba.conf /tmp/pgha-e2e-hba && printf 'local all all reject\nhost all all 0.0.0.0/0 reject\n' > {data}/pg_hba.conf " +
+            $"&& /usr/lib/postgresql/15/bin/pg_ctl -D {data} reload"));
+        try
+        {
+            await lab.Runtime.Runbooks.SaveAsync(PurgeMasterRunbook, "e2e", asNextVersion: false);
+            var (purge, _) = await lab.RunAsync("e2e-purge-master", TimeSpan.FromMinutes(2));
+            Assert.Equal(RunStatus.Failed, purge.Run.Status);
+            Assert.Contains("whether it is a primary or a standby is unknown; refusing to purge", new RunViewAssertions(purge).Node("purge").Error);
+            Assert.Equal("running", await master.ReadAsync(RemoteCommand.Bash(
+                $"test -f {data}/PG_VERSION && /usr/lib/postgresql/15/bin/pg_ctl -D {data} status >/dev/null && echo running")));
+        }
+        finally
+        {
+            await master.RunAsync(RemoteCommand.Bash($"cp /tmp/pgha-e2e-hba {data}/pg_hba.conf && rm -f /tmp/pgha-e2e-hba && /usr/lib/postgresql/15/bin/pg_ctl -D {data} reload"));
+        }
     }
 
     // Both pgbouncers to the slave and back in pause mode, as a switchover will, while clients keep connecting

@@ -4,6 +4,7 @@
 point_pgbouncer_at() {
     local target=$1 db
     [ -n "$target" ] || die "no target address"
+    [ -f "$PGBOUNCER_AUTH_FILE" ] || die "$PGBOUNCER_AUTH_FILE is missing; run prepare_credentials.sh"
     {
         echo "[databases]"
         for db in "${REPLICA_DATABASES[@]}"; do echo "$db = host=$target port=$DB_PORT dbname=$db"; done
@@ -25,13 +26,12 @@ point_pgbouncer_at() {
         # PAUSE closing a server connection mid-login counts as a failed login; 15 s (the default) stalls clients.
         echo "server_login_retry = 1"
     } | write_atomic "$PGBOUNCER_INI" 640
-    [ -f "$PGBOUNCER_AUTH_FILE" ] || die "$PGBOUNCER_AUTH_FILE is missing; run prepare_credentials.sh"
     if pid_alive "$PGBOUNCER_PID" pgbouncer; then
-        kill -HUP "$(cat "$PGBOUNCER_PID")"
+        change kill -HUP "$(cat "$PGBOUNCER_PID")"
         log "pgbouncer reloaded: ${REPLICA_DATABASES[*]} -> $target:$DB_PORT"
     else
-        /usr/sbin/pgbouncer -d "$PGBOUNCER_INI" >/dev/null
-        wait_until 15 "pgbouncer to listen on $PGBOUNCER_PORT" port_open 127.0.0.1 "$PGBOUNCER_PORT"
+        change /usr/sbin/pgbouncer -d "$PGBOUNCER_INI" >/dev/null
+        planning || wait_until 15 "pgbouncer to listen on $PGBOUNCER_PORT" port_open 127.0.0.1 "$PGBOUNCER_PORT"
         log "pgbouncer started: ${REPLICA_DATABASES[*]} -> $target:$DB_PORT"
     fi
     output target "$target"

@@ -18,6 +18,9 @@ public sealed record CheckClusterInput
 
     [Description("Role or host every pgbouncer in pgbouncerHosts must route to; unset = only reported.")]
     public string? PgbouncerTarget { get; init; }
+
+    [Description("In a dry run: fail (a preflight: the plan stops when the cluster is not as expected) or report (a check after steps the dry run only planned: unmet expectations are listed in the plan and the node ends Done).")]
+    public string InDryRun { get; init; } = "fail";
 }
 
 [Activity("CheckCluster", Description = "Reads every expected host's live state (reachability, pg_is_in_recovery, streaming, lag, timeline) and pgbouncer routes; Failed with the reasons when an expectation does not hold.",
@@ -42,6 +45,7 @@ public sealed class CheckCluster : Activity<CheckClusterInput>
             if (expectations.Count == 0) throw new ActivityInputException("expect: name at least one role or host");
             bouncers = input.PgbouncerHosts.Count == 0 ? [] : cluster.ResolveAll(input.PgbouncerHosts, "pgbouncerHosts");
             bouncerTarget = input.PgbouncerTarget is null ? null : cluster.Resolve(input.PgbouncerTarget);
+            if (input.InDryRun is not ("fail" or "report")) throw new ActivityInputException($"inDryRun: '{input.InDryRun}' must be fail or report");
         }
         catch (ActivityInputException e) { return ActivityResult.Failed(e.Message); }
 
@@ -133,6 +137,11 @@ public sealed class CheckCluster : Activity<CheckClusterInput>
         }
 
         var outputs = new { snapshot = new { hosts = snapshot, pgbouncers = routes }, problems };
+        if (context.DryRun && input.InDryRun == "report")
+        {
+            foreach (var p in problems) context.Plan("expects after the planned steps (not so now): " + p);
+            return ActivityResult.Done(outputs);
+        }
         foreach (var p in problems) context.Log("PROBLEM: " + p);
         return problems.Count == 0 ? ActivityResult.Done(outputs) : ActivityResult.Failed(string.Join("; ", problems), outputs);
     }

@@ -29,14 +29,21 @@ public sealed record RunRemoteScriptInput
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }
 
-[Activity("RunRemoteScript", Description = "Runs a script from workflows/scripts on hosts over SSH (uploading it and pgha.env first if missing or changed); Failed on a non-zero exit with the script's stderr tail.",
+[Activity("RunRemoteScript", Description = "Runs a script from workflows/scripts on hosts over SSH (uploading it and pgha.env first if missing or changed); Failed on a non-zero exit with the script's stderr tail. In a dry run the script runs from a throwaway copy with PGHA_DRY_RUN=1 and prints the changes it would make.",
     Category = "Scripts", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("exitCodes", "Host reference → exit code.")]
 [ActivityOutput("seconds", "Host reference → run time in seconds.")]
-[ActivityOutput("values", "Host reference → values the script printed as 'PGHA_OUTPUT name=value' lines.")]
+[ActivityOutput("values", "Host reference → values the script printed as 'PGHA_OUTPUT name=value' lines (in a dry run, placeholders for values made by a change).")]
+[ActivityOutput("changes", "Host reference → changes the script printed in plan mode ('PGHA_PLAN' lines; empty in a real run).")]
 public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
 {
     public const string OutputMarker = "PGHA_OUTPUT ";
+
+    /// <summary>A line a script prints in plan mode for each change it would make (pgha_common.sh: planned).</summary>
+    public const string PlanMarker = "PGHA_PLAN ";
+
+    /// <summary>Set to 1 in a dry run: the scripts then only check and print PGHA_PLAN lines.</summary>
+    public const string DryRunVariable = "PGHA_DRY_RUN";
 
     internal static HostAccount ParseAccount(string user) => user switch
     {
@@ -71,39 +78,28 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
         }
 
         var timeout = TimeSpan.FromSeconds(Math.Max(1, input.TimeoutSeconds));
-        var described = ShellQuoting.Join([input.Script, .. input.Args]);
-        if (context.DryRun)
-        {
-            foreach (var h in hosts) context.Plan($"{h.Name}: run {described} as {cluster.Account(account).User}{(account == HostAccount.Admin ? " via sudo -n" : "")}");
-            return ActivityResult.Done();
-        }
-
         var results = await HostFanOut.RunAsync(hosts, context, async (host, log) =>
         {
-            var (directory, _) = await deployment.SyncAsync(host, account, [input.Script], log, context.CancellationToken);
-            var env = new Dictionary<string, string>(environment, StringComparer.Ordinal) { ["PGHA_ENV"] = directory + "/" + PgHaEnvironment.FileName };
-            var command = new RemoteCommand
+            if (!context.DryRun)
             {
-                Program = "bash", Arguments = [directory + "/" + input.Script, .. input.Args], Environment = env,
-                Sudo = account == HostAccount.Admin, Timeout = timeout, ThrowOnFailure = false, WorkingDirectory = directory,
-            };
-            log("$ " + command.Describe());
-            var values = new Dictionary<string, string>(StringComparer.Ordinal);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var result = await cluster.Remote(host, account).RunAsync(command, line =>
-            {
-                log((line.Stream == OutputStream.StdErr ? "! " : "") + line.Text);
-                if (line.Stream == OutputStream.StdOut && line.Text.StartsWith(OutputMarker, StringComparison.Ordinal)
-                    && line.Text[OutputMarker.Length..].Split('=', 2) is [var key, var value])
-                    lock (values) values[key] = value;
-            }, context.CancellationToken);
-            log($"exit code {result.ExitCode} after {clock.Elapsed.TotalSeconds:0.0} s");
-            if (!result.Succeeded)
-            {
-                var tail = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(8);
-                throw new InvalidOperationException($"{input.Script} exited with {result.ExitCode}: {string.Join(" | ", tail)}");
+                var (directory, _) = await deployment.SyncAsync(host, account, [input.Script], log, context.CancellationToken);
+                return await RunScriptAsync(cluster, host, account, directory, input, environment, timeout, context, log);
             }
-            return (result.ExitCode, Seconds: Math.Round(clock.Elapsed.TotalSeconds, 2), Values: values);
+            // Plan mode: the script runs with PGHA_DRY_RUN=1 from a throwaway copy, so neither the deployment folder nor
+            // anything the script manages changes; it prints each change it would make as a PGHA_PLAN line.
+            var (target, upload) = await deployment.PlanSyncAsync(host, account, [input.Script], context.CancellationToken);
+            if (upload.Transferred.Count > 0)
+                context.Plan($"{host.Name}: upload to {target}: {string.Join(", ", upload.Transferred.Select(Path.GetFileName))}");
+            var staged = await deployment.StageAsync(host, account, [input.Script], context.CancellationToken);
+            try
+            {
+                return await RunScriptAsync(cluster, host, account, staged, input,
+                    new Dictionary<string, string>(environment, StringComparer.Ordinal) { [DryRunVariable] = "1" }, timeout, context, log);
+            }
+            finally
+            {
+                await deployment.RemoveStagedAsync(host, account, staged);
+            }
         });
 
         var ok = results.Where(r => r.Succeeded).ToList();
@@ -112,7 +108,46 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
             exitCodes = ok.ToDictionary(r => r.Host.Reference, r => r.Value.ExitCode),
             seconds = ok.ToDictionary(r => r.Host.Reference, r => r.Value.Seconds),
             values = ok.ToDictionary(r => r.Host.Reference, r => r.Value.Values),
+            changes = ok.ToDictionary(r => r.Host.Reference, r => r.Value.Changes),
         };
         return ok.Count == results.Count ? ActivityResult.Done(outputs) : ActivityResult.Failed(HostFanOut.Failures(results), outputs);
     }
+
+    private static async Task<ScriptRun> RunScriptAsync(ClusterHosts cluster, HostRef host, HostAccount account, string directory,
+        RunRemoteScriptInput input, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, ActivityContext context, Action<string> log)
+    {
+        var env = new Dictionary<string, string>(environment, StringComparer.Ordinal) { ["PGHA_ENV"] = directory + "/" + PgHaEnvironment.FileName };
+        var command = new RemoteCommand
+        {
+            Program = "bash", Arguments = [directory + "/" + input.Script, .. input.Args], Environment = env,
+            Sudo = account == HostAccount.Admin, Timeout = timeout, ThrowOnFailure = false, WorkingDirectory = directory,
+        };
+        log("$ " + command.Describe());
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var changes = new List<string>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = await cluster.Remote(host, account).RunAsync(command, line =>
+        {
+            if (line.Stream == OutputStream.StdOut && line.Text.StartsWith(PlanMarker, StringComparison.Ordinal))
+            {
+                var change = line.Text[PlanMarker.Length..];
+                lock (changes) changes.Add(change);
+                context.Plan($"{host.Name}: {change}");
+                return;
+            }
+            log((line.Stream == OutputStream.StdErr ? "! " : "") + line.Text);
+            if (line.Stream == OutputStream.StdOut && line.Text.StartsWith(OutputMarker, StringComparison.Ordinal)
+                && line.Text[OutputMarker.Length..].Split('=', 2) is [var key, var value])
+                lock (values) values[key] = value;
+        }, context.CancellationToken);
+        log($"exit code {result.ExitCode} after {clock.Elapsed.TotalSeconds:0.0} s");
+        if (!result.Succeeded)
+        {
+            var tail = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(8);
+            throw new InvalidOperationException($"{input.Script} exited with {result.ExitCode}: {string.Join(" | ", tail)}");
+        }
+        return new ScriptRun(result.ExitCode, Math.Round(clock.Elapsed.TotalSeconds, 2), values, changes);
+    }
+
+    private readonly record struct ScriptRun(int ExitCode, double Seconds, Dictionary<string, string> Values, List<string> Changes);
 }

@@ -34,13 +34,15 @@ public sealed class UploadScripts : Activity<UploadScriptsInput>
         }
         catch (Exception e) when (e is ActivityInputException or DirectoryNotFoundException) { return ActivityResult.Failed(e.Message); }
 
-        if (context.DryRun)
+        var results = await HostFanOut.RunAsync(hosts, context, async (host, log) =>
         {
-            foreach (var h in hosts) context.Plan($"{h.Name}: upload {deployment.ScriptsDirectory}/*.sh and pgha.env as {cluster.Account(account).User}");
-            return ActivityResult.Done();
-        }
-        var results = await HostFanOut.RunAsync(hosts, context, (host, log) =>
-            deployment.SyncAsync(host, account, null, log, context.CancellationToken));
+            if (!context.DryRun) return await deployment.SyncAsync(host, account, null, log, context.CancellationToken);
+            var plan = await deployment.PlanSyncAsync(host, account, null, context.CancellationToken);
+            context.Plan(plan.Report.Transferred.Count == 0
+                ? $"{host.Name}: {plan.Directory}: every file up to date, nothing to upload"
+                : $"{host.Name}: upload to {plan.Directory} as {cluster.Account(account).User}: {string.Join(", ", plan.Report.Transferred.Select(Path.GetFileName))}");
+            return plan;
+        });
         var ok = results.Where(r => r.Succeeded).ToList();
         var outputs = new
         {
