@@ -36,12 +36,17 @@ public sealed class ScriptDeployment(ClusterHosts cluster, ScriptOptions options
 
     public string ScriptsDirectory { get; } = options.ResolveScriptsDirectory();
 
-    public string LocalScript(string name)
+    public string LocalScript(string name) =>
+        ScriptProblem(name, ScriptsDirectory) is { } problem ? throw new ActivityInputException(problem) : Path.Combine(ScriptsDirectory, name);
+
+    /// <summary>Why a script name cannot be run (not a plain *.sh name, or not in the scripts folder), or null.</summary>
+    public static string? ScriptProblem(string name, string scriptsDirectory)
     {
-        if (name.Length == 0 || name.Contains('/') || name.StartsWith('.') || !name.EndsWith(".sh", StringComparison.Ordinal))
-            throw new ActivityInputException($"script '{name}' must be a plain *.sh file name from workflows/scripts");
-        var path = Path.Combine(ScriptsDirectory, name);
-        return File.Exists(path) ? path : throw new ActivityInputException($"script '{name}' does not exist in {ScriptsDirectory}");
+        if (name.Length == 0 || name.Contains('/') || name.Contains('\\') || name.StartsWith('.') || !name.EndsWith(".sh", StringComparison.Ordinal))
+            return $"script '{name}' must be a plain *.sh file name from workflows/scripts (no folders, no leading dot)";
+        return File.Exists(Path.Combine(scriptsDirectory, name)) ? null
+            : $"script '{name}' does not exist in {scriptsDirectory}; the scripts there are: " +
+              string.Join(", ", Directory.EnumerateFiles(scriptsDirectory, "*.sh").Select(Path.GetFileName).Where(f => !f!.StartsWith("pgha_", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
 
     /// <summary>The folder the scripts live in for that account: DEPLOYMENT_PATH for silkcloud, ~/pgha for devops.</summary>

@@ -58,17 +58,18 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         var slave = lab.Inventory.HostForRole("slave")!.Address;
         var replica = lab.Inventory.HostForRole("replica")!.Address;
 
+        // As if ssh-keygen had been killed between its two files: the master's private key is there, its .pub is not.
+        var publicKey = await lab.Host("master").ReadAsync(RemoteCommand.Bash("cut -d' ' -f1,2 ~/.ssh/id_ed25519.pub && rm ~/.ssh/id_ed25519.pub"));
         var envPlan = await PlanChangesNothingAsync("environment-preparation");
-        Assert.Contains("[plan] pgha-master: ssh-keygen -q -t ed25519", new RunViewAssertions(envPlan).Journal("ssh-keys"));
-        Assert.Contains("[plan] pgha-slave: append to /home/silkcloud/.ssh/authorized_keys: from=", new RunViewAssertions(envPlan).Journal("exchange-keys"));
-        Assert.Contains("<planned:", new RunViewAssertions(envPlan).Journal("exchange-keys"));
+        Planned(envPlan, "ssh-keys", "[plan] pgha-master: write /home/silkcloud/.ssh/id_ed25519.pub (mode 644, new file):");
         var (env, envTook) = await lab.RunAsync("environment-preparation", TimeSpan.FromMinutes(10));
         Assert.True(env.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(env));
+        Assert.Equal(publicKey, await lab.Host("master").ReadAsync(RemoteCommand.Bash("cut -d' ' -f1,2 ~/.ssh/id_ed25519.pub")));
 
-        var prepPlan = new RunViewAssertions(await PlanChangesNothingAsync("deployment-preparation"));
-        Assert.Contains("[plan] pgha-master: write /home/silkcloud/.pgpass (mode 600", prepPlan.Journal("credentials"));
-        Assert.Contains("content not shown", prepPlan.Journal("credentials"));
-        foreach (var secret in lab.SecretValues.Values) Assert.DoesNotContain(secret, LabDeploymentFixture.JournalText(prepPlan.Run));
+        var prepPlan = await PlanChangesNothingAsync("deployment-preparation");
+        Planned(prepPlan, "credentials", "[plan] pgha-master: write /home/silkcloud/.pgpass (mode 600");
+        Planned(prepPlan, "credentials", "content not shown");
+        foreach (var secret in lab.SecretValues.Values) Assert.DoesNotContain(secret, LabDeploymentFixture.JournalText(prepPlan));
         var (prep, prepTook) = await lab.RunAsync("deployment-preparation", TimeSpan.FromMinutes(5));
         Assert.True(prep.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(prep));
         // Nothing was purged before a person approved, and the question named the hosts from the inventory.
@@ -97,10 +98,10 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Assert.Contains("already in use", failed.Journal("setup-master"));
         Assert.DoesNotContain(failed.Run.Journal, j => j.NodeId != "setup-master");
 
-        var deployPlan = new RunViewAssertions(await PlanChangesNothingAsync("deployment"));
-        Assert.Contains($"[plan] pgha-master: initdb -D {lab.Inventory.Paths.Data}.pgha-initdb --data-checksums", deployPlan.Journal("setup-master"));
-        Assert.Contains("[plan] pgha-slave: pg_basebackup", deployPlan.Journal("setup-slave"));
-        Assert.Contains("[plan] pgha-master: crontab of silkcloud: add", deployPlan.Journal("cron-master"));
+        var deployPlan = await PlanChangesNothingAsync("deployment");
+        Planned(deployPlan, "setup-master", $"[plan] pgha-master: initdb -D {lab.Inventory.Paths.Data}.pgha-initdb --data-checksums");
+        Planned(deployPlan, "setup-slave", "[plan] pgha-slave: pg_basebackup");
+        Planned(deployPlan, "cron-master", "[plan] pgha-master: crontab of silkcloud: add");
         var (deploy, deployTook) = await lab.RunAsync("deployment", TimeSpan.FromMinutes(10));
         Assert.True(deploy.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(deploy));
 
@@ -154,6 +155,12 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
 
         await SwitchPgBouncersUnderReadLoadAsync(master, slave);
         await PurgeIsRefusedWhileThePostmasterRefusesConnectionsAsync();
+    }
+
+    private static void Planned(PgHa.Workflows.Runtime.RunView plan, string node, string change)
+    {
+        var journal = new RunViewAssertions(plan).Journal(node);
+        Assert.True(journal.Contains(change, StringComparison.Ordinal), $"the plan of {node} lacks '{change}':\n{journal}");
     }
 
     // A dry run completes and leaves every host as it was (compared over SSH, before and after).

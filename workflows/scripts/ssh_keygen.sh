@@ -12,7 +12,7 @@ key="$HOME/.ssh/id_ed25519"
 state=absent
 if [ -f "$key" ] && [ -f "$key.pub" ]; then
     state=complete
-elif [ -f "$key" ] && public=$(ssh-keygen -y -f "$key" 2>/dev/null); then
+elif [ -f "$key" ] && public=$(ssh-keygen -y -f "$key" 2>/dev/null | cut -d' ' -f1,2) && [ -n "$public" ]; then
     state=derived
     log "$key has no .pub (an interrupted ssh-keygen); deriving it from the private key"
     printf '%s %s\n' "$public" "$DEPLOYMENT_ACCOUNT@$THIS_HOST_NAME" | write_atomic "$key.pub" 644
@@ -30,6 +30,6 @@ else
 fi
 
 if [ -f "$key.pub" ]; then output publicKey "$(cut -d' ' -f1,2 "$key.pub")"
-elif [ "$state" = derived ]; then output publicKey "$(cut -d' ' -f1,2 <<<"$public")"
+elif [ "$state" = derived ]; then output publicKey "$public"
 else output publicKey "ssh-ed25519 $(planned_value "new key of $DEPLOYMENT_ACCOUNT@$THIS_HOST_NAME")"; fi
 output hostKey "$(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)"

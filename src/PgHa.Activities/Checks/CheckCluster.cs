@@ -8,15 +8,18 @@ namespace PgHa.Activities.Checks;
 public sealed record CheckClusterInput
 {
     [Description("Role or host → expected live state: primary, standby (streaming from the primary named here), replica (writable Londiste leaf), up, or down.")]
+    [ClusterReference(ClusterReferenceKind.Host, InKeys = true)]
     public required IReadOnlyDictionary<string, string> Expect { get; init; }
 
     [Description("Largest replay lag in bytes a standby may have; unset = not checked.")]
     public long? MaxLagBytes { get; init; }
 
     [Description("pgbouncer hosts to inspect (SHOW DATABASES).")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public IReadOnlyList<string> PgbouncerHosts { get; init; } = [];
 
     [Description("Role or host every pgbouncer in pgbouncerHosts must route to; unset = only reported.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public string? PgbouncerTarget { get; init; }
 
     [Description("In a dry run: fail (a preflight: the plan stops when the cluster is not as expected) or report (a check after steps the dry run only planned: unmet expectations are listed in the plan and the node ends Done).")]

@@ -7,6 +7,7 @@ namespace PgHa.Activities.Hosts;
 public sealed record InstallPackageInput
 {
     [Description("Roles (master, slave, replica) or host names to install on.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public required IReadOnlyList<string> Hosts { get; init; }
 
     [Description("Debian package names, e.g. postgresql-15, pgbouncer.")]

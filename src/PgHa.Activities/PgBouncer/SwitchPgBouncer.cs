@@ -10,9 +10,11 @@ namespace PgHa.Activities.PgBouncer;
 public sealed record SwitchPgBouncerInput
 {
     [Description("Roles or host names whose pgbouncer is switched, e.g. [\"master\", \"slave\"].")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public required IReadOnlyList<string> PgbouncerHosts { get; init; }
 
     [Description("Role or host name of the PostgreSQL server pgbouncer must send clients to.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public required string Target { get; init; }
 
     [Description("reload: rewrite [databases] and RELOAD. pause: PAUSE, rewrite, RELOAD, RESUME in one step (no client sees the old server after the switch).")]

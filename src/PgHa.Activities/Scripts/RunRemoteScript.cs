@@ -8,6 +8,7 @@ namespace PgHa.Activities.Scripts;
 public sealed record RunRemoteScriptInput
 {
     [Description("Roles (master, slave, replica) or host names; several hosts run concurrently.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public required IReadOnlyList<string> Hosts { get; init; }
 
     [Description("Script file name from workflows/scripts, e.g. setup_master.sh.")]
@@ -23,6 +24,7 @@ public sealed record RunRemoteScriptInput
     public int TimeoutSeconds { get; init; } = 600;
 
     [Description("Environment variable → secret purpose from the inventory (e.g. PGHA_REPLICATION_PASSWORD → replicationPassword). Values travel on stdin, never in argv or logs.")]
+    [ClusterReference(ClusterReferenceKind.SecretPurpose)]
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
 
     [Description("Extra non-secret environment variables, e.g. FORCE=1.")]
@@ -68,7 +70,7 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
             deployment.LocalScript(input.Script);
             environment = new Dictionary<string, string>(input.Environment, StringComparer.Ordinal);
             foreach (var (variable, purpose) in input.Secrets)
-                environment[variable] = purpose == ClusterHosts.LondistePasswordPurpose ? cluster.LondistePassword() : cluster.Secret(purpose);
+                environment[variable] = cluster.Secret(purpose);
             foreach (var name in environment.Keys)
                 if (!ShellQuoting.IsValidVariableName(name)) throw new ActivityInputException($"environment: '{name}' is not a variable name");
         }

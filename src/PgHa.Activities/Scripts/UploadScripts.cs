@@ -6,6 +6,7 @@ namespace PgHa.Activities.Scripts;
 public sealed record UploadScriptsInput
 {
     [Description("Roles (master, slave, replica) or host names to upload to.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public required IReadOnlyList<string> Hosts { get; init; }
 
     [Description("Account that will run the scripts: deploy (silkcloud, to DEPLOYMENT_PATH) or admin (devops, to ~/pgha).")]

@@ -14,9 +14,11 @@ namespace PgHa.Workflows.Activities;
 public sealed class ActivityCatalog
 {
     private readonly Dictionary<string, ActivityDescriptor> _byName;
+    private readonly ILookup<string, Validation.INodeInputCheck> _inputChecks;
 
-    public ActivityCatalog(IEnumerable<ActivityRegistration> registrations)
+    public ActivityCatalog(IEnumerable<ActivityRegistration> registrations, IEnumerable<Validation.INodeInputCheck>? inputChecks = null)
     {
+        _inputChecks = (inputChecks ?? []).ToLookup(c => c.Activity, StringComparer.Ordinal);
         _byName = new Dictionary<string, ActivityDescriptor>(StringComparer.Ordinal);
         foreach (var registration in registrations)
         {
@@ -30,6 +32,9 @@ public sealed class ActivityCatalog
     public IReadOnlyCollection<ActivityDescriptor> All => _byName.Values.OrderBy(d => d.Category).ThenBy(d => d.Name).ToList();
 
     public ActivityDescriptor? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>What the node's activity reports about its literal inputs at validation (see <see cref="Validation.INodeInputCheck"/>).</summary>
+    public IEnumerable<Validation.RunbookError> CheckInputs(Model.RunbookNode node) => _inputChecks[node.Activity].SelectMany(c => c.Check(node));
 
     public IActivity Create(ActivityDescriptor descriptor, IServiceProvider services) =>
         (IActivity)services.GetRequiredService(descriptor.ActivityType);
@@ -54,6 +59,10 @@ public sealed record ActivityDescriptor
         : null;
     public required JsonObject InputSchema { get; init; }
     public required IReadOnlyDictionary<string, InputField> InputFields { get; init; }
+
+    /// <summary>Input field → what in the cluster its literal values must name (see <see cref="ClusterReferenceAttribute"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public required IReadOnlyDictionary<string, ClusterReferenceAttribute> ClusterReferences { get; init; }
 
     [System.Text.Json.Serialization.JsonIgnore]
     public required Type ActivityType { get; init; }
@@ -82,6 +91,10 @@ public sealed record ActivityDescriptor
             PlansInDryRun = attribute.PlansInDryRun,
             InputSchema = schema,
             InputFields = InputSchemas.Fields(schema),
+            ClusterReferences = inputType.GetProperties()
+                .Select(p => (Field: JsonNamingPolicy.CamelCase.ConvertName(p.Name), Reference: p.GetCustomAttribute<ClusterReferenceAttribute>()))
+                .Where(p => p.Reference is not null)
+                .ToDictionary(p => p.Field, p => p.Reference!, StringComparer.Ordinal),
             ActivityType = activityType,
             InputType = inputType,
         };

@@ -28,6 +28,7 @@ public sealed class RunbookRuntime(
     RunTerminator terminator,
     RunJournal journal,
     IEnumerable<IClusterSnapshots> clusters,
+    PgHa.Workflows.Clusters.ClusterFitCheck clusterFit,
     RuntimeOptions options,
     ILogger<RunbookRuntime> logger) : IHostedService
 {
@@ -83,6 +84,7 @@ public sealed class RunbookRuntime(
                 if ((cluster = await source.TakeAsync(clusterId, cancellationToken)) is not null) break;
             if (cluster is null)
                 throw new NotFoundException("cluster", clusterId, "import it first (POST /api/clusters or 'pgha clusters import')");
+            clusterFit.Check(runbook, cluster.Value.Deserialize<PgHa.Clusters.ClusterInventory>(PgHa.Clusters.ClusterInventory.JsonOptions)!);
         }
 
         var runId = "run-" + Guid.NewGuid().ToString("N")[..12];

@@ -30,3 +30,10 @@ public sealed class DryRunRefusedException(IReadOnlyList<RunbookError> errors)
 {
     public IReadOnlyList<RunbookError> Errors { get; } = errors;
 }
+
+/// <summary>A runbook that names roles, hosts or secrets the run's cluster lacks; one error per node and field.</summary>
+public sealed class ClusterFitException(string clusterId, IReadOnlyList<RunbookError> errors)
+    : RuntimeRequestException($"The runbook does not fit cluster '{clusterId}':\n" + string.Join("\n", errors.Select(e => " - " + e)))
+{
+    public IReadOnlyList<RunbookError> Errors { get; } = errors;
+}
