@@ -133,10 +133,11 @@ write_atomic() {
 # Plan mode (PGHA_DRY_RUN=1, a dry run): the read-only checks run as usual, and each change is printed as a
 # "PGHA_PLAN <change>" line instead of being made. Scripts make their changes through change, write_atomic,
 # ensure_dir, run_sql and stop_*/start_* so that one code path serves both modes.
-# Plan lines go to the script's own stdout (fd 7) even from inside $(...) or a redirected command.
+# Plan lines go to the script's own stdout (fd 7) even from inside $(...) or a redirected command. Only in plan mode:
+# a daemon started in a real run would inherit fd 7 and hold the SSH channel open.
 PGHA_DRY_RUN="${PGHA_DRY_RUN:-0}"
-exec 7>&1
 planning() { [ "$PGHA_DRY_RUN" = 1 ]; }
+if planning; then exec 7>&1; fi
 planned() { printf 'PGHA_PLAN %s\n' "$*" >&7; }
 # The dry run's stand-in for a value only a change makes (PlannedValue in the engine): one word.
 planned_value() { printf '<planned:%s>' "${1// /_}"; }

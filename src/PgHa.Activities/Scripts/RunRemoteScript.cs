@@ -44,6 +44,10 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
     /// <summary>A line a script prints in plan mode for each change it would make (pgha_common.sh: planned).</summary>
     public const string PlanMarker = "PGHA_PLAN ";
 
+    /// <summary>Runs a node's script under a per-host lock keyed by run, node and host (workflows/scripts/pgha_attempt.sh).</summary>
+    public const string AttemptWrapper = "pgha_attempt.sh";
+    private const int EarlierAttemptStillRuns = 75;
+
     /// <summary>Set to 1 in a dry run: the scripts then only check and print PGHA_PLAN lines.</summary>
     public const string DryRunVariable = "PGHA_DRY_RUN";
 
@@ -85,7 +89,8 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
             if (!context.DryRun)
             {
                 var (directory, _) = await deployment.SyncAsync(host, account, [input.Script], log, context.CancellationToken);
-                return await RunScriptAsync(cluster, host, account, directory, input, environment, timeout, context, log);
+                return await RunScriptAsync(cluster, host, account, directory, input, environment, timeout, context, log,
+                    attemptKey: $"{context.RunId}-{context.NodeId}-{host.Name}");
             }
             // Plan mode: the script runs with PGHA_DRY_RUN=1 from a throwaway copy, so neither the deployment folder nor
             // anything the script manages changes; it prints each change it would make as a PGHA_PLAN line.
@@ -96,7 +101,7 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
             try
             {
                 return await RunScriptAsync(cluster, host, account, staged, input,
-                    new Dictionary<string, string>(environment, StringComparer.Ordinal) { [DryRunVariable] = "1" }, timeout, context, log);
+                    new Dictionary<string, string>(environment, StringComparer.Ordinal) { [DryRunVariable] = "1" }, timeout, context, log, attemptKey: null);
             }
             finally
             {
@@ -116,12 +121,17 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
     }
 
     private static async Task<ScriptRun> RunScriptAsync(ClusterHosts cluster, HostRef host, HostAccount account, string directory,
-        RunRemoteScriptInput input, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, ActivityContext context, Action<string> log)
+        RunRemoteScriptInput input, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, ActivityContext context, Action<string> log,
+        string? attemptKey)
     {
         var env = new Dictionary<string, string>(environment, StringComparer.Ordinal) { ["PGHA_ENV"] = directory + "/" + PgHaEnvironment.FileName };
+        string[] script = [directory + "/" + input.Script, .. input.Args];
+        // A real attempt runs under the node's per-host lock, so it never overlaps an earlier attempt the dead server left running.
+        string[] arguments = attemptKey is null ? script
+            : [directory + "/" + AttemptWrapper, attemptKey, ((int)timeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), .. script];
         var command = new RemoteCommand
         {
-            Program = "bash", Arguments = [directory + "/" + input.Script, .. input.Args], Environment = env,
+            Program = "bash", Arguments = arguments, Environment = env,
             Sudo = account == HostAccount.Admin, Timeout = timeout, ThrowOnFailure = false, WorkingDirectory = directory,
         };
         log("$ " + command.Describe());
@@ -143,6 +153,9 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
                 lock (values) values[key] = value;
         }, context.CancellationToken);
         log($"exit code {result.ExitCode} after {clock.Elapsed.TotalSeconds:0.0} s");
+        if (result.ExitCode == EarlierAttemptStillRuns && attemptKey is not null)
+            throw new InvalidOperationException($"an earlier attempt of this node still runs {input.Script} on {host.Name} after {timeout.TotalSeconds:0} s; " +
+                                                "wait for it to end (or stop it on the host), then retry the node");
         if (!result.Succeeded)
         {
             var tail = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(8);
