@@ -78,9 +78,15 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Assert.Contains("pgha-master (master, 10.77.0.11)", purgeApproval.Prompt);
         Assert.True(prep.Journal.Single(j => j.NodeId == "purge-master").StartedAt >= purgeApproval.DecidedAt);
 
+        var deployPlan = await PlanChangesNothingAsync("deployment");
+        Planned(deployPlan, "setup-master", $"[plan] pgha-master: initdb -D {lab.Inventory.Paths.Data}.pgha-initdb --data-checksums");
+        Planned(deployPlan, "setup-slave", "[plan] pgha-slave: pg_basebackup");
+        Planned(deployPlan, "cron-master", "[plan] pgha-master: crontab of silkcloud: add");
+
         // A script failure: something else holds the master's PostgreSQL port.
         await lab.Host("master").RunAsync(RemoteCommand.Bash(
-            $"setsid -f sh -c 'echo $$ > {BlockerPidFile}; exec python3 -c \"import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\\\"0.0.0.0\\\", 5432)); s.listen(); time.sleep(600)\"' </dev/null >/dev/null 2>&1; sleep 1"));
+            $"setsid -f sh -c 'echo $$ > {BlockerPidFile}; exec python3 -c \"import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\\\"0.0.0.0\\\", 5432)); s.listen(); time.sleep(600)\"' </dev/null >/dev/null 2>&1; " +
+            "for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && exit 0; sleep 0.1; done; echo 'the port blocker never listened' >&2; exit 1"));
         RunViewAssertions failed;
         try
         {
@@ -98,10 +104,6 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Assert.Contains("already in use", failed.Journal("setup-master"));
         Assert.DoesNotContain(failed.Run.Journal, j => j.NodeId != "setup-master");
 
-        var deployPlan = await PlanChangesNothingAsync("deployment");
-        Planned(deployPlan, "setup-master", $"[plan] pgha-master: initdb -D {lab.Inventory.Paths.Data}.pgha-initdb --data-checksums");
-        Planned(deployPlan, "setup-slave", "[plan] pgha-slave: pg_basebackup");
-        Planned(deployPlan, "cron-master", "[plan] pgha-master: crontab of silkcloud: add");
         var (deploy, deployTook) = await lab.RunAsync("deployment", TimeSpan.FromMinutes(10));
         Assert.True(deploy.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(deploy));
 
@@ -242,9 +244,10 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
 
         // Each client connects anew (as an application after a switch would) and reads which server it reached.
         using var stop = new CancellationTokenSource();
-        var load = new[] { master, slave }.Select(bouncer => Task.Run(async () =>
+        var loads = new[] { master, slave }.Select(bouncer => new ReadLoad(bouncer)).ToList();
+        var load = loads.Select(stats => Task.Run(async () =>
         {
-            var stats = new ReadLoad(bouncer);
+            var bouncer = stats.Bouncer;
             while (!stop.IsCancellationRequested)
             {
                 var clock = Stopwatch.StartNew();
@@ -266,9 +269,10 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         (PgHa.Workflows.Runtime.RunView Run, TimeSpan Took) switched;
         try
         {
-            await Task.Delay(500);
+            // Clients are connecting through both pgbouncers before the switch, and still after it.
+            await ClientsConnectAsync(loads, 5);
             switched = await lab.RunAsync("e2e-pgbouncer-switch", TimeSpan.FromMinutes(3));
-            await Task.Delay(500);
+            await ClientsConnectAsync(loads, 5);
         }
         finally
         {
@@ -293,12 +297,26 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Log($"[timing] pgbouncers to the slave and back under load: {switched.Took.TotalSeconds:0.0} s");
     }
 
+    private static async Task ClientsConnectAsync(IReadOnlyList<ReadLoad> loads, int more)
+    {
+        var targets = loads.Select(l => l.Succeeded + more).ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (loads.Where((l, i) => l.Succeeded < targets[i]).Any())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "clients stopped connecting through the pgbouncers: " +
+                string.Join("; ", loads.Select(l => $"{l.Bouncer}: {l.Succeeded} ok, last failure {l.Failures.LastOrDefault()}")));
+            await Task.Delay(20);
+        }
+    }
+
     private sealed class ReadLoad(string bouncer)
     {
         public string Bouncer { get; } = bouncer;
         public List<string> Reached { get; } = new();
         public List<string> Failures { get; } = new();
-        public int Succeeded { get; set; }
+        // Read by the test while the load task writes it.
+        private int _succeeded;
+        public int Succeeded { get => Volatile.Read(ref _succeeded); set => Volatile.Write(ref _succeeded, value); }
         public TimeSpan Slowest { get; set; }
     }
 
