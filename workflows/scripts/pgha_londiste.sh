@@ -43,7 +43,7 @@ pidfile = $LONDISTE_PATH/pid/pgqd.pid
 INI
     if pid_alive "$LONDISTE_PATH/pid/pgqd.pid" pgqd; then
         change kill -HUP "$(cat "$LONDISTE_PATH/pid/pgqd.pid")"
-        log "pgqd running; reloaded"
+        planning || log "pgqd running; reloaded"
     else
         change pgqd -d "$LONDISTE_PATH/pgqd.ini" >/dev/null 2>&1 </dev/null
         planning && return 0

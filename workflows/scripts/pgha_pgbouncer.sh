@@ -28,11 +28,11 @@ point_pgbouncer_at() {
     } | write_atomic "$PGBOUNCER_INI" 640
     if pid_alive "$PGBOUNCER_PID" pgbouncer; then
         change kill -HUP "$(cat "$PGBOUNCER_PID")"
-        log "pgbouncer reloaded: ${REPLICA_DATABASES[*]} -> $target:$DB_PORT"
+        planning || log "pgbouncer reloaded: ${REPLICA_DATABASES[*]} -> $target:$DB_PORT"
     else
         change /usr/sbin/pgbouncer -d "$PGBOUNCER_INI" >/dev/null
         planning || wait_until 15 "pgbouncer to listen on $PGBOUNCER_PORT" port_open 127.0.0.1 "$PGBOUNCER_PORT"
-        log "pgbouncer started: ${REPLICA_DATABASES[*]} -> $target:$DB_PORT"
+        planning || log "pgbouncer started: ${REPLICA_DATABASES[*]} -> $target:$DB_PORT"
     fi
     output target "$target"
 }

@@ -23,4 +23,4 @@ planning || log "wrote $HOME/.pgpass (mode 600) for $REPLICATION_USER and $LONDI
     printf '%s %s\n' "$(userlist_field "$PGBOUNCER_ADMIN_USER")" "$(userlist_field "$PGHA_PGBOUNCER_ADMIN_PASSWORD")"
 } | write_atomic "$PGBOUNCER_AUTH_FILE" 600 secret
 planning || log "wrote $PGBOUNCER_AUTH_FILE (mode 600) for $APP_USER and $PGBOUNCER_ADMIN_USER"
-if pid_alive "$PGBOUNCER_PID" pgbouncer; then change kill -HUP "$(cat "$PGBOUNCER_PID")"; log "pgbouncer reloaded"; fi
+if pid_alive "$PGBOUNCER_PID" pgbouncer; then change kill -HUP "$(cat "$PGBOUNCER_PID")"; planning || log "pgbouncer reloaded"; fi
