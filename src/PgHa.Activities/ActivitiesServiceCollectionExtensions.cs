@@ -27,6 +27,7 @@ public static class ActivitiesServiceCollectionExtensions
         services.AddActivity<InstallPackage>();
         services.AddActivity<UploadScripts>();
         services.AddActivity<RunRemoteScript>();
+        services.AddSingleton<PgHa.Workflows.Validation.INodeInputCheck, RunRemoteScriptInputCheck>();
         services.AddActivity<SwitchPgBouncer>();
         services.AddActivity<SmokeTest>();
         services.AddActivity<CheckCluster>();

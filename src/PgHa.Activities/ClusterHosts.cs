@@ -31,9 +31,9 @@ public sealed class ClusterHosts
     public const string LondisteUser = "pgha_londiste";
 
     public const string AppPasswordPurpose = "appPassword";
-    public const string ReplicationPasswordPurpose = "replicationPassword";
+    public const string ReplicationPasswordPurpose = ClusterInventory.ReplicationPasswordPurpose;
     public const string PgBouncerAdminPasswordPurpose = "pgbouncerAdminPassword";
-    public const string LondistePasswordPurpose = "londistePassword";
+    public const string LondistePasswordPurpose = ClusterInventory.LondistePasswordPurpose;
 
     private readonly SshConnectionPool _pool;
     private readonly SecretStore _secrets;
@@ -103,15 +103,9 @@ public sealed class ClusterHosts
 
     public RemoteHost Remote(HostRef host, HostAccount account) => _pool.Host(Target(host, account));
 
-    /// <summary>A secret by its purpose (inventory secrets map purpose → secret name); null when the inventory does not name one.</summary>
-    public string? SecretOrNull(string purpose) =>
-        Inventory.Secrets.TryGetValue(purpose, out var name) ? _secrets.Get(name) : null;
-
-    public string Secret(string purpose) => SecretOrNull(purpose)
-        ?? throw new ActivityInputException($"cluster '{Inventory.Id}' names no secret for '{purpose}' (inventory 'secrets' map)");
-
-    /// <summary>The Londiste provider password; clusters without a separate one reuse the replication password.</summary>
-    public string LondistePassword() => SecretOrNull(LondistePasswordPurpose) ?? Secret(ReplicationPasswordPurpose);
+    /// <summary>A secret by its purpose (inventory secrets map purpose → secret name; see <see cref="ClusterInventory.SecretName"/>).</summary>
+    public string Secret(string purpose) => Inventory.SecretName(purpose) is { } name ? _secrets.Get(name)
+        : throw new ActivityInputException($"cluster '{Inventory.Id}' names no secret for '{purpose}' (inventory 'secrets' map)");
 
     /// <summary>The application role on a host's PostgreSQL, or through its pgbouncer.</summary>
     public PostgresEndpoint AppEndpoint(HostRef host, string database, bool throughPgBouncer = false) =>

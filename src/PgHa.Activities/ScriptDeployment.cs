@@ -36,12 +36,17 @@ public sealed class ScriptDeployment(ClusterHosts cluster, ScriptOptions options
 
     public string ScriptsDirectory { get; } = options.ResolveScriptsDirectory();
 
-    public string LocalScript(string name)
+    public string LocalScript(string name) =>
+        ScriptProblem(name, ScriptsDirectory) is { } problem ? throw new ActivityInputException(problem) : Path.Combine(ScriptsDirectory, name);
+
+    /// <summary>Why a script name cannot be run (not a plain *.sh name, or not in the scripts folder), or null.</summary>
+    public static string? ScriptProblem(string name, string scriptsDirectory)
     {
-        if (name.Length == 0 || name.Contains('/') || name.StartsWith('.') || !name.EndsWith(".sh", StringComparison.Ordinal))
-            throw new ActivityInputException($"script '{name}' must be a plain *.sh file name from workflows/scripts");
-        var path = Path.Combine(ScriptsDirectory, name);
-        return File.Exists(path) ? path : throw new ActivityInputException($"script '{name}' does not exist in {ScriptsDirectory}");
+        if (name.Length == 0 || name.Contains('/') || name.Contains('\\') || name.StartsWith('.') || !name.EndsWith(".sh", StringComparison.Ordinal))
+            return $"script '{name}' must be a plain *.sh file name from workflows/scripts (no folders, no leading dot)";
+        return File.Exists(Path.Combine(scriptsDirectory, name)) ? null
+            : $"script '{name}' does not exist in {scriptsDirectory}; the scripts there are: " +
+              string.Join(", ", Directory.EnumerateFiles(scriptsDirectory, "*.sh").Select(Path.GetFileName).Where(f => !f!.StartsWith("pgha_", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
 
     /// <summary>The folder the scripts live in for that account: DEPLOYMENT_PATH for silkcloud, ~/pgha for devops.</summary>
@@ -56,29 +61,69 @@ public sealed class ScriptDeployment(ClusterHosts cluster, ScriptOptions options
     public async Task<(string Directory, UploadReport Report)> SyncAsync(HostRef host, HostAccount account, IReadOnlyCollection<string>? scripts,
         Action<string> log, CancellationToken ct)
     {
-        var remote = cluster.Remote(host, account);
         var directory = await RemoteDirectoryAsync(host, account, ct);
+        var report = await SyncIntoAsync(host, account, directory, scripts, ct);
+        log($"{host.Name}: {directory}: {report.Transferred.Count} file(s) uploaded, {report.Skipped.Count} unchanged" +
+            (report.Transferred.Count == 0 ? "" : " (" + string.Join(", ", report.Transferred.Select(Path.GetFileName)) + ")"));
+        return (directory, report);
+    }
+
+    /// <summary>What <see cref="SyncAsync"/> would upload (missing or changed files); changes nothing on the host.</summary>
+    public async Task<(string Directory, UploadReport Report)> PlanSyncAsync(HostRef host, HostAccount account, IReadOnlyCollection<string>? scripts,
+        CancellationToken ct)
+    {
+        var directory = await RemoteDirectoryAsync(host, account, ct);
+        var report = await WithEnvironmentFileAsync(host, ct, env => cluster.Remote(host, account).CompareFilesAsync(
+            [.. Files(scripts).Select(f => (f, directory + "/" + Path.GetFileName(f))), (env, directory + "/" + PgHaEnvironment.FileName)], null, ct));
+        return (directory, report);
+    }
+
+    /// <summary>
+    /// For a dry run: the scripts and a fresh pgha.env in a new folder under /tmp, so a script can plan without the
+    /// deployment folder being touched; <see cref="RemoveStagedAsync"/> deletes it.
+    /// </summary>
+    public async Task<string> StageAsync(HostRef host, HostAccount account, IReadOnlyCollection<string> scripts, CancellationToken ct)
+    {
+        var remote = cluster.Remote(host, account);
+        var directory = (await remote.ReadAsync(RemoteCommand.Run("mktemp", "-d", "/tmp/pgha-plan-XXXXXXXX") with { Timeout = TimeSpan.FromSeconds(30) }, ct)).Trim();
+        await SyncIntoAsync(host, account, directory, scripts, ct);
+        return directory;
+    }
+
+    public Task RemoveStagedAsync(HostRef host, HostAccount account, string directory) =>
+        cluster.Remote(host, account).RunAsync(new RemoteCommand
+        {
+            Program = "rm", Arguments = ["-rf", "--", directory], Timeout = TimeSpan.FromSeconds(30), ThrowOnFailure = false,
+        }, null, CancellationToken.None);
+
+    private async Task<UploadReport> SyncIntoAsync(HostRef host, HostAccount account, string directory, IReadOnlyCollection<string>? scripts,
+        CancellationToken ct)
+    {
+        var remote = cluster.Remote(host, account);
         await remote.RunAsync(new RemoteCommand { Program = "install", Arguments = ["-d", "-m", "0700", "--", directory], Timeout = TimeSpan.FromSeconds(30) }, null, ct);
-
-        var files = scripts is null
-            ? Directory.EnumerateFiles(ScriptsDirectory, "*.sh").Order(StringComparer.Ordinal).ToList()
-            : scripts.Select(LocalScript).Concat(Libraries()).Distinct().ToList();
-        var report = await remote.UploadFilesAsync(files.Select(f => (f, directory + "/" + Path.GetFileName(f))).ToList(),
+        var report = await remote.UploadFilesAsync(Files(scripts).Select(f => (f, directory + "/" + Path.GetFileName(f))).ToList(),
             new UploadOptions { Mode = ScriptMode }, ct);
+        return report.Add(await WithEnvironmentFileAsync(host, ct, env =>
+            remote.UploadFileAsync(env, directory + "/" + PgHaEnvironment.FileName, new UploadOptions { Mode = EnvMode }, ct)));
+    }
 
+    private List<string> Files(IReadOnlyCollection<string>? scripts) => scripts is null
+        ? Directory.EnumerateFiles(ScriptsDirectory, "*.sh").Order(StringComparer.Ordinal).ToList()
+        : scripts.Select(LocalScript).Concat(Libraries()).Distinct().ToList();
+
+    // pgha.env rendered for this host into a local temporary file for the duration of one upload or comparison.
+    private async Task<T> WithEnvironmentFileAsync<T>(HostRef host, CancellationToken ct, Func<string, Task<T>> use)
+    {
         var env = Path.Combine(Path.GetTempPath(), $"pgha-env-{Guid.NewGuid():N}");
         try
         {
             await File.WriteAllTextAsync(env, PgHaEnvironment.Render(cluster.Inventory, host.Name), ct);
-            report = report.Add(await remote.UploadFileAsync(env, directory + "/" + PgHaEnvironment.FileName, new UploadOptions { Mode = EnvMode }, ct));
+            return await use(env);
         }
         finally
         {
             File.Delete(env);
         }
-        log($"{host.Name}: {directory}: {report.Transferred.Count} file(s) uploaded, {report.Skipped.Count} unchanged" +
-            (report.Transferred.Count == 0 ? "" : " (" + string.Join(", ", report.Transferred.Select(Path.GetFileName)) + ")"));
-        return (directory, report);
     }
 
     /// <summary>
@@ -88,11 +133,10 @@ public sealed class ScriptDeployment(ClusterHosts cluster, ScriptOptions options
     public string Checksums(HostRef host, string directory, IReadOnlyCollection<string> scripts)
     {
         var sums = new System.Text.StringBuilder();
-        foreach (var file in scripts.Select(LocalScript).Concat(Libraries()).Distinct())
-            sums.Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file))))
-                .Append("  ").Append(directory).Append('/').Append(Path.GetFileName(file)).Append('\n');
-        var env = System.Text.Encoding.UTF8.GetBytes(PgHaEnvironment.Render(cluster.Inventory, host.Name));
-        sums.Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(env))).Append("  ").Append(directory).Append('/').Append(PgHaEnvironment.FileName).Append('\n');
+        void Sum(byte[] content, string name) =>
+            sums.Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))).Append("  ").Append(directory).Append('/').Append(name).Append('\n');
+        foreach (var file in Files(scripts)) Sum(File.ReadAllBytes(file), Path.GetFileName(file));
+        Sum(System.Text.Encoding.UTF8.GetBytes(PgHaEnvironment.Render(cluster.Inventory, host.Name)), PgHaEnvironment.FileName);
         return sums.ToString();
     }
 

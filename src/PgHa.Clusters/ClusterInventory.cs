@@ -56,6 +56,15 @@ public sealed record ClusterInventory
 
     public ClusterHost? HostForRole(string role) =>
         Roles.TryGetValue(role, out var name) ? Hosts.FirstOrDefault(h => h.Name == name) : null;
+
+    /// <summary>The secret name for a purpose; a cluster without its own Londiste password reuses the replication one.</summary>
+    public string? SecretName(string purpose) =>
+        Secrets.TryGetValue(purpose, out var name) ? name
+        : purpose == LondistePasswordPurpose ? Secrets.GetValueOrDefault(ReplicationPasswordPurpose)
+        : null;
+
+    public const string ReplicationPasswordPurpose = "replicationPassword";
+    public const string LondistePasswordPurpose = "londistePassword";
 }
 
 public sealed record ClusterHost

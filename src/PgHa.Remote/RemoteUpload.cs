@@ -62,21 +62,27 @@ public sealed partial class RemoteHost
                 await RunAsync(new RemoteCommand { Program = "chown", Arguments = ["--", options.Owner, .. directories], Sudo = true, Timeout = options.Timeout }, null, ct).ConfigureAwait(false);
         }
 
-        var remoteHashes = await RemoteChecksumsAsync(files.Select(f => f.Remote).ToList(), options, ct).ConfigureAwait(false);
+        var report = await CompareFilesAsync(files, options, ct).ConfigureAwait(false);
+        foreach (var (local, remote) in files.Where(f => report.Transferred.Contains(f.Remote)))
+        {
+            ct.ThrowIfCancellationRequested();
+            await UploadOneAsync(local, remote, options, ct).ConfigureAwait(false);
+        }
+        _logger.LogInformation("Upload to {Host}: {Transferred} transferred, {Skipped} unchanged", Name, report.Transferred.Count, report.Skipped.Count);
+        return report;
+    }
+
+    /// <summary>What an upload of these files would do (transfer the missing or different ones, skip the rest); changes nothing.</summary>
+    public async Task<UploadReport> CompareFilesAsync(IReadOnlyList<(string Local, string Remote)> files, UploadOptions? options = null, CancellationToken ct = default)
+    {
+        var remoteHashes = await RemoteChecksumsAsync(files.Select(f => f.Remote).ToList(), options ?? new UploadOptions(), ct).ConfigureAwait(false);
         var transferred = new List<string>();
         var skipped = new List<string>();
         foreach (var (local, remote) in files)
         {
-            ct.ThrowIfCancellationRequested();
-            if (remoteHashes.TryGetValue(remote, out var hash) && hash == await LocalChecksumAsync(local, ct).ConfigureAwait(false))
-            {
-                skipped.Add(remote);
-                continue;
-            }
-            await UploadOneAsync(local, remote, options, ct).ConfigureAwait(false);
-            transferred.Add(remote);
+            var same = remoteHashes.TryGetValue(remote, out var hash) && hash == await LocalChecksumAsync(local, ct).ConfigureAwait(false);
+            (same ? skipped : transferred).Add(remote);
         }
-        _logger.LogInformation("Upload to {Host}: {Transferred} transferred, {Skipped} unchanged", Name, transferred.Count, skipped.Count);
         return new UploadReport(transferred, skipped);
     }
 

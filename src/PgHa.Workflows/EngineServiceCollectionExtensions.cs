@@ -55,6 +55,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<ClusterDirectory>();
         services.AddSingleton<IClusterSnapshots>(sp => sp.GetRequiredService<ClusterDirectory>());
         services.AddSingleton<IRunTemplateSources, ClusterTemplateSources>();
+        services.AddSingleton<ClusterFitCheck>();
         services.AddSingleton<ActivityCatalog>();
         services.AddSingleton<RunbookCompiler>();
         services.AddSingleton<RunbookLibrary>();

@@ -58,9 +58,18 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         var slave = lab.Inventory.HostForRole("slave")!.Address;
         var replica = lab.Inventory.HostForRole("replica")!.Address;
 
+        // As if ssh-keygen had been killed between its two files: the master's private key is there, its .pub is not.
+        var publicKey = await lab.Host("master").ReadAsync(RemoteCommand.Bash("cut -d' ' -f1,2 ~/.ssh/id_ed25519.pub && rm ~/.ssh/id_ed25519.pub"));
+        var envPlan = await PlanChangesNothingAsync("environment-preparation");
+        Planned(envPlan, "ssh-keys", "[plan] pgha-master: write /home/silkcloud/.ssh/id_ed25519.pub (mode 644, new file):");
         var (env, envTook) = await lab.RunAsync("environment-preparation", TimeSpan.FromMinutes(10));
         Assert.True(env.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(env));
+        Assert.Equal(publicKey, await lab.Host("master").ReadAsync(RemoteCommand.Bash("cut -d' ' -f1,2 ~/.ssh/id_ed25519.pub")));
 
+        var prepPlan = await PlanChangesNothingAsync("deployment-preparation");
+        Planned(prepPlan, "credentials", "[plan] pgha-master: write /home/silkcloud/.pgpass (mode 600");
+        Planned(prepPlan, "credentials", "content not shown");
+        foreach (var secret in lab.SecretValues.Values) Assert.DoesNotContain(secret, LabDeploymentFixture.JournalText(prepPlan));
         var (prep, prepTook) = await lab.RunAsync("deployment-preparation", TimeSpan.FromMinutes(5));
         Assert.True(prep.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(prep));
         // Nothing was purged before a person approved, and the question named the hosts from the inventory.
@@ -69,9 +78,15 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Assert.Contains("pgha-master (master, 10.77.0.11)", purgeApproval.Prompt);
         Assert.True(prep.Journal.Single(j => j.NodeId == "purge-master").StartedAt >= purgeApproval.DecidedAt);
 
+        var deployPlan = await PlanChangesNothingAsync("deployment");
+        Planned(deployPlan, "setup-master", $"[plan] pgha-master: initdb -D {lab.Inventory.Paths.Data}.pgha-initdb --data-checksums");
+        Planned(deployPlan, "setup-slave", "[plan] pgha-slave: pg_basebackup");
+        Planned(deployPlan, "cron-master", "[plan] pgha-master: crontab of silkcloud: add");
+
         // A script failure: something else holds the master's PostgreSQL port.
         await lab.Host("master").RunAsync(RemoteCommand.Bash(
-            $"setsid -f sh -c 'echo $$ > {BlockerPidFile}; exec python3 -c \"import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\\\"0.0.0.0\\\", 5432)); s.listen(); time.sleep(600)\"' </dev/null >/dev/null 2>&1; sleep 1"));
+            $"setsid -f sh -c 'echo $$ > {BlockerPidFile}; exec python3 -c \"import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\\\"0.0.0.0\\\", 5432)); s.listen(); time.sleep(600)\"' </dev/null >/dev/null 2>&1; " +
+            "for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && exit 0; sleep 0.1; done; echo 'the port blocker never listened' >&2; exit 1"));
         RunViewAssertions failed;
         try
         {
@@ -136,7 +151,59 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Log($"[timing] environment-preparation {envTook.TotalSeconds:0.0} s, deployment-preparation {prepTook.TotalSeconds:0.0} s, " +
             $"deployment {deployTook.TotalSeconds:0.0} s, deployment again {againTook.TotalSeconds:0.0} s");
 
+        // Every runbook plans again on the deployed cluster (the converging paths) without changing anything.
+        foreach (var runbook in new[] { "environment-preparation", "deployment-preparation", "deployment" })
+            await PlanChangesNothingAsync(runbook);
+
         await SwitchPgBouncersUnderReadLoadAsync(master, slave);
+        await PurgeIsRefusedWhileThePostmasterRefusesConnectionsAsync();
+    }
+
+    private static void Planned(PgHa.Workflows.Runtime.RunView plan, string node, string change)
+    {
+        var journal = new RunViewAssertions(plan).Journal(node);
+        Assert.True(journal.Contains(change, StringComparison.Ordinal), $"the plan of {node} lacks '{change}':\n{journal}");
+    }
+
+    // A dry run completes and leaves every host as it was (compared over SSH, before and after).
+    private async Task<PgHa.Workflows.Runtime.RunView> PlanChangesNothingAsync(string runbook)
+    {
+        var before = await HostState.ReadAsync(lab);
+        var (plan, took) = await lab.RunAsync(runbook, TimeSpan.FromMinutes(5), dryRun: true);
+        Assert.True(plan.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(plan));
+        var after = await HostState.ReadAsync(lab);
+        foreach (var (host, text) in before) Assert.Equal(text, after[host]);
+        Log($"[timing] dry run of {runbook}: {took.TotalSeconds:0.0} s, host state unchanged");
+        return plan;
+    }
+
+    private const string PurgeMasterRunbook = """
+        { "id": "e2e-purge-master", "version": 1, "name": "purge the master (must be refused)", "start": "purge",
+          "nodes": [ { "id": "purge", "activity": "RunRemoteScript", "inputs": { "hosts": ["master"], "script": "purge_master.sh" } } ],
+          "connections": [] }
+        """;
+
+    // live_role is unknown when the postmaster runs but refuses connections: the purge guard must refuse, not pass.
+    private async Task PurgeIsRefusedWhileThePostmasterRefusesConnectionsAsync()
+    {
+        var data = lab.Inventory.Paths.Data;
+        var master = lab.Host("master");
+        await master.RunAsync(RemoteCommand.Bash(
+            $"cp {data}/pg_hba.conf /tmp/pgha-e2e-hba && printf 'local all all reject\nhost all all 0.0.0.0/0 reject\n' > {data}/pg_hba.conf " +
+            $"&& /usr/lib/postgresql/15/bin/pg_ctl -D {data} reload"));
+        try
+        {
+            await lab.Runtime.Runbooks.SaveAsync(PurgeMasterRunbook, "e2e", asNextVersion: false);
+            var (purge, _) = await lab.RunAsync("e2e-purge-master", TimeSpan.FromMinutes(2));
+            Assert.Equal(RunStatus.Failed, purge.Run.Status);
+            Assert.Contains("whether it is a primary or a standby is unknown; refusing to purge", new RunViewAssertions(purge).Node("purge").Error);
+            Assert.Equal("running", await master.ReadAsync(RemoteCommand.Bash(
+                $"test -f {data}/PG_VERSION && /usr/lib/postgresql/15/bin/pg_ctl -D {data} status >/dev/null && echo running")));
+        }
+        finally
+        {
+            await master.RunAsync(RemoteCommand.Bash($"cp /tmp/pgha-e2e-hba {data}/pg_hba.conf && rm -f /tmp/pgha-e2e-hba && /usr/lib/postgresql/15/bin/pg_ctl -D {data} reload"));
+        }
     }
 
     // Both pgbouncers to the slave and back in pause mode, as a switchover will, while clients keep connecting
@@ -177,9 +244,10 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
 
         // Each client connects anew (as an application after a switch would) and reads which server it reached.
         using var stop = new CancellationTokenSource();
-        var load = new[] { master, slave }.Select(bouncer => Task.Run(async () =>
+        var loads = new[] { master, slave }.Select(bouncer => new ReadLoad(bouncer)).ToList();
+        var load = loads.Select(stats => Task.Run(async () =>
         {
-            var stats = new ReadLoad(bouncer);
+            var bouncer = stats.Bouncer;
             while (!stop.IsCancellationRequested)
             {
                 var clock = Stopwatch.StartNew();
@@ -201,9 +269,10 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         (PgHa.Workflows.Runtime.RunView Run, TimeSpan Took) switched;
         try
         {
-            await Task.Delay(500);
+            // Clients are connecting through both pgbouncers before the switch, and still after it.
+            await ClientsConnectAsync(loads, 5);
             switched = await lab.RunAsync("e2e-pgbouncer-switch", TimeSpan.FromMinutes(3));
-            await Task.Delay(500);
+            await ClientsConnectAsync(loads, 5);
         }
         finally
         {
@@ -228,12 +297,26 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Log($"[timing] pgbouncers to the slave and back under load: {switched.Took.TotalSeconds:0.0} s");
     }
 
+    private static async Task ClientsConnectAsync(IReadOnlyList<ReadLoad> loads, int more)
+    {
+        var targets = loads.Select(l => l.Succeeded + more).ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (loads.Where((l, i) => l.Succeeded < targets[i]).Any())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "clients stopped connecting through the pgbouncers: " +
+                string.Join("; ", loads.Select(l => $"{l.Bouncer}: {l.Succeeded} ok, last failure {l.Failures.LastOrDefault()}")));
+            await Task.Delay(20);
+        }
+    }
+
     private sealed class ReadLoad(string bouncer)
     {
         public string Bouncer { get; } = bouncer;
         public List<string> Reached { get; } = new();
         public List<string> Failures { get; } = new();
-        public int Succeeded { get; set; }
+        // Read by the test while the load task writes it.
+        private int _succeeded;
+        public int Succeeded { get => Volatile.Read(ref _succeeded); set => Volatile.Write(ref _succeeded, value); }
         public TimeSpan Slowest { get; set; }
     }
 

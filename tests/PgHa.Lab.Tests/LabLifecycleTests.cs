@@ -88,8 +88,13 @@ public sealed class HalfFailedBringUpTests(ITestOutputHelper output)
         var failed = await Assert.ThrowsAsync<LabException>(() => lab.UpAsync());
         output.WriteLine(failed.Message);
         Assert.Contains("did not come up", failed.Message);
-        await Task.Delay(TimeSpan.FromSeconds(1)); // let the launched hosts get going, as they would have
-        Assert.All(LabTopology.Hosts, h => Assert.NotEqual("", Run("ip", "netns", "pids", h.Name).Trim())); // hosts are running
+        // The launched hosts get going, as they would have: each one's sshd runs inside its namespace.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!LabTopology.Hosts.All(h => SshdRunsIn(h.Name)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the launched hosts' sshd did not start within 30 s");
+            await Task.Delay(50);
+        }
         Assert.All(LabTopology.Hosts, h => Assert.Null(lab.HostProcess(h.Name)));
 
         var down = await lab.DownAsync();
@@ -105,4 +110,12 @@ public sealed class HalfFailedBringUpTests(ITestOutputHelper output)
         }
     }
 
+    private static bool SshdRunsIn(string host) =>
+        Run("ip", "netns", "pids", host).Split('\n', StringSplitOptions.RemoveEmptyEntries).Any(pid => CommandOf(pid.Trim()) == "sshd");
+
+    // A process may end between listing and reading; it then runs nothing.
+    private static string CommandOf(string pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/comm").Trim(); } catch (IOException) { return ""; }
+    }
 }

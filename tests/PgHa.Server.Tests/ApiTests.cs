@@ -258,6 +258,22 @@ public sealed class ApiTests(ServerHost server) : IClassFixture<ServerHost>
     }
 
     [Fact]
+    public async Task A_run_naming_a_host_the_cluster_lacks_is_refused_at_start_by_node_and_field()
+    {
+        Assert.Equal(HttpStatusCode.Created, (await _operator.PostAsync("api/clusters", Http.Json(TestRunbooks.Cluster(server.Directory, "fit-cluster")))).StatusCode);
+        await SaveAsync("""
+            { "id": "unfit-hosts", "version": 1, "name": "installs on a host the cluster lacks", "start": "install",
+              "nodes": [ { "id": "install", "activity": "InstallPackage", "inputs": { "hosts": ["master", "pg9"], "packages": ["rsync"] } } ],
+              "connections": [] }
+            """);
+
+        var unfit = await (await _operator.PostAsync("api/runs", Http.Json(new { runbook = "unfit-hosts", cluster = "fit-cluster", dryRun = true }))).Problem(400);
+
+        Assert.Equal("The runbook does not fit the cluster", unfit["title"]!.GetValue<string>());
+        Assert.StartsWith("'pg9' is neither a role (master, slave, replica) nor a host (pg1, pg2, pg3)", unfit.FieldErrors("nodes.install.inputs.hosts")[0]);
+    }
+
+    [Fact]
     public async Task A_run_can_target_an_imported_cluster_and_a_second_one_is_refused_while_it_runs()
     {
         Assert.Equal(HttpStatusCode.Created, (await _operator.PostAsync("api/clusters", Http.Json(TestRunbooks.Cluster(server.Directory, "busy-cluster")))).StatusCode);

@@ -43,9 +43,18 @@ public sealed class EventStreamTests(ServerHost server) : IClassFixture<ServerHo
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         var events = new List<Sse>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var reading = Task.Run(async () => { await foreach (var e in ReadAsync(response, timeout.Token)) events.Add(e); });
+        // The server subscribes before it sends the snapshot, so once the snapshot is here no later event can be missed.
+        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var e in ReadAsync(response, timeout.Token))
+            {
+                events.Add(e);
+                subscribed.TrySetResult();
+            }
+        });
 
-        await Task.Delay(300);
+        await subscribed.Task.WaitAsync(timeout.Token);
         using var approver = server.Client("approver");
         Assert.Equal(HttpStatusCode.OK, (await approver.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node = "approve", decision = "approve" }))).StatusCode);
         await reading; // the stream of one run ends after run.ended

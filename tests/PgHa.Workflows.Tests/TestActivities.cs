@@ -26,6 +26,8 @@ public static class TestActivities
         services.AddActivity<Hang>();
         services.AddActivity<Choose>();
         services.AddActivity<Echo>();
+        services.AddActivity<ChangeWithoutPlan>();
+        services.AddActivity<GenerateKey>();
     }
 }
 
@@ -106,5 +108,31 @@ public sealed class Echo(ExecutionRecorder recorder) : Activity<EchoInput>
     {
         recorder.Record($"echo:{input.Text}:{input.Number}:{string.Join(",", input.Items)}");
         return Task.FromResult(ActivityResult.Done(new { text = input.Text, number = input.Number }));
+    }
+}
+
+[Activity("ChangeWithoutPlan", Mutates = true, Description = "Changes something and has no plan mode.")]
+public sealed class ChangeWithoutPlan(ExecutionRecorder recorder) : Activity<RecordInput>
+{
+    protected override Task<ActivityResult> ExecuteAsync(RecordInput input, ActivityContext context)
+    {
+        recorder.Record(input.Name);
+        return Task.FromResult(ActivityResult.Done());
+    }
+}
+
+[Activity("GenerateKey", Mutates = true, PlansInDryRun = true, Description = "Makes a key; in a dry run only plans it.")]
+[ActivityOutput("key", "the key (only after a real run)")]
+public sealed class GenerateKey(ExecutionRecorder recorder) : Activity<RecordInput>
+{
+    protected override Task<ActivityResult> ExecuteAsync(RecordInput input, ActivityContext context)
+    {
+        if (context.DryRun)
+        {
+            context.Plan($"generate key {input.Name}");
+            return Task.FromResult(ActivityResult.Done());
+        }
+        recorder.Record(input.Name);
+        return Task.FromResult(ActivityResult.Done(new { key = new { value = "key-" + input.Name } }));
     }
 }

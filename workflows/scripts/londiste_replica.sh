@@ -5,15 +5,16 @@
 . "$PGHA_DIR/pgha_londiste.sh"
 require_account
 require_role replica
-[ "$(live_role)" = primary ] || die "PostgreSQL on $THIS_HOST_NAME is $(live_role); the leaf must be a writable server"
+# The leaf must be a writable server.
+require_live_role primary
 [ -f "$HOME/.pgpass" ] || die "$HOME/.pgpass is missing; run deployment-preparation (prepare_credentials.sh)"
 for db in "${REPLICA_DATABASES[@]}"; do
     ini=$(londiste_ini "$db" leaf)
-    londiste "$ini" create-leaf "leaf_$db" "$(LONDISTE_NODE_USER_CONN "$db" "$REPLICA_HOST")" \
+    change londiste "$ini" create-leaf "leaf_$db" "$(LONDISTE_NODE_USER_CONN "$db" "$REPLICA_HOST")" \
         --provider="$(LONDISTE_NODE_USER_CONN "$db" "$MASTER_HOST")"
     start_worker "$ini" "leaf_$db"
-    londiste "$ini" add-table --all --create
-    log "$db: leaf node leaf_$db subscribes: $(londiste "$ini" tables 2>/dev/null | tr '\n' ' ')"
+    change londiste "$ini" add-table --all --create
+    planning || log "$db: leaf node leaf_$db subscribes: $(londiste "$ini" tables 2>/dev/null | tr '\n' ' ')"
 done
 start_pgqd
 output leafNodes "${REPLICA_DATABASES[*]/#/leaf_}"

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Sourced by every PGHA host script: strict mode, the generated pgha.env, logging and bounded waits.
+# Sourced by every PGHA host script: strict mode, the generated pgha.env, logging, bounded waits, and plan mode
+# (PGHA_DRY_RUN=1: only read-only checks; each change printed as a PGHA_PLAN line instead of made).
 # Secrets never come from pgha.env; a script gets them as PGHA_*_PASSWORD environment variables.
 set -euo pipefail
 
@@ -52,19 +53,38 @@ wait_until() {
 pg_running() { pg_ctl -D "$DATA_PATH" status >/dev/null 2>&1; }
 sql() { psql -X -v ON_ERROR_STOP=1 -qAt -d "${2:-postgres}" -c "$1"; }
 in_recovery() { sql 'SELECT pg_is_in_recovery()'; }
+# stopped, primary, standby, or unknown: a postmaster runs but does not answer (refusing connections, starting up,
+# wedged). Guards must refuse on unknown: a failed query says nothing about what the server is.
 live_role() {
-    if ! pg_running; then echo stopped
-    elif [ "$(in_recovery)" = t ]; then echo standby
-    else echo primary; fi
+    pg_running || { echo stopped; return 0; }
+    case "$(in_recovery 2>/dev/null || true)" in
+        t) echo standby ;;
+        f) echo primary ;;
+        *) echo unknown ;;
+    esac
+}
+# require_live_role primary|standby. In plan mode a stopped server passes with a noted assumption: an earlier step of
+# the same dry run may only have planned to set it up.
+require_live_role() {
+    local want=$1 live
+    live=$(live_role)
+    [ "$live" = "$want" ] && return 0
+    if planning && [ "$live" = stopped ]; then
+        planned "(assumes PostgreSQL on $THIS_HOST_NAME is a running $want by then; it is stopped or not set up now)"
+        return 0
+    fi
+    [ "$live" = unknown ] && die "PostgreSQL in $DATA_PATH runs but does not answer queries, so whether it is a primary or a standby is unknown; fix it (see $PG_LOG_FILE) and run again"
+    die "PostgreSQL on $THIS_HOST_NAME is $live, not a running $want"
 }
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 # -l: without a log file the postmaster keeps the SSH channel open and the command never returns.
 start_postgres() {
-    mkdir -p "$LOG_PATH"
     if ! pg_running && port_open 127.0.0.1 "$DB_PORT"; then
         die "port $DB_PORT on $THIS_HOST_NAME is already in use by another process; free it (or fix ports in the inventory) and run again"
     fi
+    ensure_dir "$LOG_PATH"
+    if planning; then planned "pg_ctl -D $DATA_PATH -l $PG_LOG_FILE -w -t 120 start"; return 0; fi
     log "starting PostgreSQL in $DATA_PATH"
     pg_ctl -D "$DATA_PATH" -l "$PG_LOG_FILE" -w -t 120 start >/dev/null || { tail -n 20 "$PG_LOG_FILE" >&2; die "PostgreSQL did not start"; }
     wait_until 60 "PostgreSQL to accept connections" pg_isready -q
@@ -88,6 +108,7 @@ stop_postgres() {
     local mode=${1:-fast} limit=${2:-90}
     [[ "$mode" =~ ^(fast|smart|immediate)$ ]] || die "stop mode '$mode' must be fast, smart or immediate"
     pg_running || return 0
+    if planning; then planned "pg_ctl -D $DATA_PATH -m $mode -W stop, then wait for postmaster.pid to go (immediate if that takes over ${limit}s)"; return 0; fi
     log "stopping PostgreSQL in $DATA_PATH ($mode)"
     pg_ctl -D "$DATA_PATH" -m "$mode" -W stop >/dev/null || pg_running || return 0
     wait_briefly "$limit" "PostgreSQL to stop ($mode)" postmaster_gone && return 0
@@ -107,6 +128,7 @@ pid_alive() {
 stop_by_pidfile() {
     local file=$1 pattern=$2 what=$3
     pid_alive "$file" "$pattern" || return 0
+    if planning; then planned "kill -TERM $(cat "$file") ($what, pid file $file), then wait up to 30 s for it to exit"; return 0; fi
     log "stopping $what (pid $(cat "$file"))"
     kill -TERM "$(cat "$file")"
     wait_until 30 "$what to exit" bash -c "! kill -0 $(cat "$file") 2>/dev/null"
@@ -114,11 +136,79 @@ stop_by_pidfile() {
 
 slot_name() { local s="slot_${1//[^A-Za-z0-9_]/_}"; echo "${s,,}"; }
 
-# Writes a file atomically (temp + rename) with the given mode, content from stdin.
+# write_atomic TARGET MODE [secret] < content: writes the file atomically (temp + rename) with that mode. In plan mode
+# prints the change instead: the new file's content, or a unified diff against the current one (nothing when equal);
+# for a file made from secrets only that it changes, never its content.
 write_atomic() {
-    local target=$1 mode=$2 tmp
+    local target=$1 mode=$2 secret=${3:-} tmp
+    if planning; then plan_file "$target" "$mode" "$secret"; return 0; fi
     tmp=$(mktemp "$(dirname "$target")/.$(basename "$target").XXXXXX")
     cat >"$tmp"
     chmod "$mode" "$tmp"
     mv -f "$tmp" "$target"
+}
+
+# Plan mode (PGHA_DRY_RUN=1, a dry run): the read-only checks run as usual, and each change is printed as a
+# "PGHA_PLAN <change>" line instead of being made. Scripts make their changes through change, write_atomic,
+# ensure_dir, run_sql and stop_*/start_* so that one code path serves both modes.
+# Plan lines go to the script's own stdout (fd 7) even from inside $(...) or a redirected command. Only in plan mode:
+# a daemon started in a real run would inherit fd 7 and hold the SSH channel open.
+PGHA_DRY_RUN="${PGHA_DRY_RUN:-0}"
+planning() { [ "$PGHA_DRY_RUN" = 1 ]; }
+if planning; then exec 7>&1; fi
+planned() { printf 'PGHA_PLAN %s\n' "$*" >&7; }
+# The dry run's stand-in for a value only a change makes (PlannedValue in the engine): one word.
+planned_value() { printf '<planned:%s>' "${1// /_}"; }
+# pg_answers: the server runs and answers queries (in plan mode it may not be set up yet).
+pg_answers() { pg_running && sql 'SELECT 1' >/dev/null 2>&1; }
+
+# append_line FILE LINE: adds the line unless the file already has it.
+append_line() {
+    grep -qxFs -- "$2" "$1" && return 0
+    if planning; then planned "append to $1: $2"; else printf '\n%s\n' "$2" >>"$1"; fi
+}
+
+# change COMMAND...: runs it, or in plan mode prints it (shell-quoted, exactly as it would run).
+change() {
+    if planning; then
+        local quoted
+        quoted=$(printf '%q ' "$@")
+        planned "${quoted% }"
+    else
+        "$@"
+    fi
+}
+
+# run_sql SQL [DATABASE]: a changing statement, run through sql, or printed in plan mode.
+run_sql() {
+    if planning; then planned "SQL on ${2:-postgres}: $1"; else sql "$@"; fi
+}
+
+# ensure_dir DIR [MODE] [OWNER]: the folder exists (with that mode and owner); only what differs is changed or planned.
+ensure_dir() {
+    local dir=$1 mode=${2:-} owner=${3:-}
+    if [ -d "$dir" ] && { [ -z "$mode" ] || [ "$(stat -c %a "$dir")" = "${mode#0}" ]; } \
+        && { [ -z "$owner" ] || [ "$(stat -c %U "$dir")" = "$owner" ]; }; then
+        return 0
+    fi
+    change install -d ${mode:+-m "$mode"} ${owner:+-o "$owner"} -- "$dir"
+}
+
+plan_file() {
+    local target=$1 mode=$2 secret=$3 new
+    new=$(cat; echo .)
+    new=${new%.}
+    if [ -f "$target" ] && [ -r "$target" ] && printf '%s' "$new" | cmp -s - "$target"; then
+        [ "$(stat -c %a "$target")" = "${mode#0}" ] || planned "chmod $mode $target"
+        return 0
+    fi
+    if [ -n "$secret" ]; then
+        planned "write $target (mode $mode, $(printf '%s' "$new" | wc -l) lines from secrets, content not shown; $([ -e "$target" ] && echo "replaces the current file" || echo "new file"))"
+    elif [ -f "$target" ] && [ -r "$target" ]; then
+        planned "write $target (mode $mode), diff:"
+        { diff -u --label "$target" --label "$target (planned)" "$target" <(printf '%s' "$new") || true; } | sed 's/^/PGHA_PLAN     /' >&7
+    else
+        planned "write $target (mode $mode, new file):"
+        printf '%s' "$new" | sed 's/^/PGHA_PLAN     /' >&7
+    fi
 }

@@ -7,11 +7,14 @@ install_archive_sync() {
     current=$(crontab -l 2>/dev/null || true)
     if grep -qxF "$line" <<<"$current"; then
         log "cron entry already in place"
+    elif planning; then
+        planned "crontab of $(id -un): add '$line'$(grep -q "$marker\$" <<<"$current" && echo " replacing '$(grep "$marker\$" <<<"$current")'")"
     else
         { grep -v "$marker\$" <<<"$current" || true; echo "$line"; } | sed '/^$/d' | crontab -
         log "cron entry installed: every minute, $ARCHIVE_PATH -> $peer"
     fi
-    install -d -m 0700 "$ARCHIVE_PATH"
-    bash "$PGHA_DIR/sync_archive.sh" "$peer"
-    output archiveFiles "$(find "$ARCHIVE_PATH" -maxdepth 1 -type f ! -name '.*' | wc -l)"
+    ensure_dir "$ARCHIVE_PATH" 0700
+    if planning; then planned "bash $DEPLOYMENT_PATH/sync_archive.sh $peer (a first sync now: rsync $ARCHIVE_PATH/ to $peer)"
+    else bash "$PGHA_DIR/sync_archive.sh" "$peer"; fi
+    output archiveFiles "$(find "$ARCHIVE_PATH" -maxdepth 1 -type f ! -name '.*' 2>/dev/null | wc -l)"
 }

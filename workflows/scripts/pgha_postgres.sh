@@ -1,10 +1,39 @@
 #!/bin/bash
 # Sourced by setup_master.sh and setup_replica.sh: the configuration and roles every PGHA primary gets.
 
+PGHA_INCLUDE="include_if_exists = 'pgha.conf'"
+
+# A data folder PGHA made: it has PG_VERSION and includes pgha.conf (init_cluster adds both before DATA_PATH exists).
+require_pgha_cluster() {
+    local purge=$1
+    [ -f "$DATA_PATH/standby.signal" ] && die "$DATA_PATH is a standby's data folder (standby.signal); this host is not a primary. Purge it ($purge) or fix the roles"
+    grep -qxF "$PGHA_INCLUDE" "$DATA_PATH/postgresql.conf" || die "$DATA_PATH exists but was not set up by PGHA; purge it first ($purge)"
+    case "$(live_role)" in
+        standby) die "PostgreSQL in $DATA_PATH runs as a standby; refusing to treat it as a primary" ;;
+        unknown) require_live_role primary ;;
+    esac
+}
+
+# initdb into a sibling folder, add PGHA's configuration there, then rename it to DATA_PATH: DATA_PATH only ever appears
+# as a complete PGHA cluster, and a crash (or a SIGKILLed initdb) leaves at most the sibling, which the next run redoes.
+init_cluster() {
+    local building="$DATA_PATH.pgha-initdb"
+    [ ! -e "$DATA_PATH" ] || [ -z "$(ls -A "$DATA_PATH")" ] || die "$DATA_PATH exists, is not empty and holds no cluster; purge it first"
+    if [ -e "$building" ]; then
+        log "removing $building, left by an interrupted setup"
+        change rm -rf -- "$building"
+    fi
+    log "initdb $building (data checksums, peer for local, scram-sha-256 for host), then rename to $DATA_PATH"
+    change initdb -D "$building" --data-checksums --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 -U "$DEPLOYMENT_ACCOUNT" >/dev/null
+    write_pgha_conf "$building"
+    [ ! -e "$DATA_PATH" ] || change rmdir -- "$DATA_PATH"
+    change mv -- "$building" "$DATA_PATH"
+}
+
 # postgresql.conf includes pgha.conf, which PGHA owns and rewrites; the stock file stays untouched otherwise.
 write_pgha_conf() {
-    local archive="$ARCHIVE_PATH"
-    write_atomic "$DATA_PATH/pgha.conf" 600 <<CONF
+    local dir=${1:-$DATA_PATH} archive="$ARCHIVE_PATH"
+    write_atomic "$dir/pgha.conf" 600 <<CONF
 # Managed by PGHA ($(basename "$0")); rewritten on every setup.
 listen_addresses = '*'
 port = $DB_PORT
@@ -25,8 +54,7 @@ archive_command = 'if test -f $archive/%f; then cmp -s %p $archive/%f; else cp %
 restore_command = 'cp $archive/%f %p'
 log_line_prefix = '%m [%p] %q%u@%d '
 CONF
-    grep -q "^include_if_exists = 'pgha.conf'" "$DATA_PATH/postgresql.conf" \
-        || printf "\ninclude_if_exists = 'pgha.conf'\n" >>"$DATA_PATH/postgresql.conf"
+    append_line "$dir/postgresql.conf" "$PGHA_INCLUDE"
 
     {
         echo "# Managed by PGHA ($(basename "$0")). Password lines use SCRAM; no ident, no trust."
@@ -41,12 +69,13 @@ CONF
         for net in $CLIENT_NETWORKS; do
             echo "host    all          $APP_USER  $net  scram-sha-256"
         done
-    } | write_atomic "$DATA_PATH/pg_hba.conf" 600
+    } | write_atomic "$dir/pg_hba.conf" 600
 }
 
 # Roles get their passwords through psql's \getenv: never in argv, never in the script text.
 ensure_roles() {
     local with_replication=$1
+    if planning; then plan_roles "$with_replication"; return 0; fi
     psql -X -v ON_ERROR_STOP=1 -q -d postgres \
         -v app_user="$APP_USER" -v repl_user="$REPLICATION_USER" -v londiste_user="$LONDISTE_USER" -v with_repl="$with_replication" <<'SQL'
 SET log_min_error_statement = panic;
@@ -67,9 +96,34 @@ ALTER ROLE :"repl_user" PASSWORD :'repl_pw';
 SQL
 }
 
+# What ensure_roles would run, read from pg_roles when the server answers; passwords are never shown.
+plan_roles() {
+    local roles=("$APP_USER:LOGIN" "$LONDISTE_USER:LOGIN SUPERUSER") entry role
+    [ "$1" = true ] && roles+=("$REPLICATION_USER:LOGIN REPLICATION")
+    for entry in "${roles[@]}"; do
+        role=${entry%%:*}
+        if ! pg_answers || [ -z "$(sql "SELECT 1 FROM pg_roles WHERE rolname = '$role'")" ]; then
+            planned "SQL on postgres: CREATE ROLE \"$role\" ${entry#*:}"
+        fi
+        planned "SQL on postgres: ALTER ROLE \"$role\" PASSWORD '…' (from the secret; rewritten on every run)"
+    done
+    planned "SQL on postgres: GRANT pg_monitor TO \"$APP_USER\""
+}
+
 # Each replicated database, owned by the application role, with the tool's own pgha_smoke schema.
 ensure_databases() {
     local db
+    if planning; then
+        for db in "${REPLICA_DATABASES[@]}"; do
+            if ! pg_answers || [ -z "$(sql "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+                planned "SQL on postgres: CREATE DATABASE \"$db\" OWNER \"$APP_USER\""
+            fi
+            if ! pg_answers || [ -z "$(sql "SELECT 1 FROM pg_tables WHERE schemaname = 'pgha_smoke' AND tablename = 'tokens'" "$db" 2>/dev/null)" ]; then
+                planned "SQL on $db: CREATE SCHEMA IF NOT EXISTS pgha_smoke AUTHORIZATION \"$APP_USER\"; CREATE TABLE IF NOT EXISTS pgha_smoke.tokens (token text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now(), written_on text)"
+            fi
+        done
+        return 0
+    fi
     for db in "${REPLICA_DATABASES[@]}"; do
         psql -X -v ON_ERROR_STOP=1 -q -d postgres -v db="$db" -v app_user="$APP_USER" <<'SQL'
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'app_user') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
@@ -90,7 +144,8 @@ SQL
 # Starts a cluster set up before, or reloads a running one; reports settings that wait for a restart.
 start_or_reload() {
     if pg_running; then
-        sql 'SELECT pg_reload_conf()' >/dev/null
+        run_sql 'SELECT pg_reload_conf()' >/dev/null
+        planning && return 0
         log "configuration reloaded"
         local pending
         pending=$(sql "SELECT string_agg(name, ', ') FROM pg_settings WHERE pending_restart")
@@ -98,4 +153,10 @@ start_or_reload() {
     else
         start_postgres
     fi
+}
+
+# output_sql NAME SQL: prints the value as a PGHA_OUTPUT; in plan mode, before the server exists, its placeholder.
+output_sql() {
+    if planning && ! pg_answers; then output "$1" "$(planned_value "$1 of PostgreSQL on $THIS_HOST_NAME")"
+    else output "$1" "$(sql "$2")"; fi
 }

@@ -9,6 +9,7 @@ guard_purge() {
     live=$(live_role)
     for ok in "$@"; do [ "$live" = "$ok" ] && { log "live state: $live (allowed for a $role purge)"; return 0; }; done
     [ "${FORCE:-0}" = 1 ] && { log "FORCE=1: purging although PostgreSQL here is live as $live"; return 0; }
+    [ "$live" = unknown ] && die "PostgreSQL in $DATA_PATH runs but does not answer queries, so whether it is a primary or a standby is unknown; refusing to purge (fix it, see $PG_LOG_FILE, or FORCE=1 overrides)"
     die "PostgreSQL on $THIS_HOST_NAME is live as a $live, which a $role must not be; refusing to purge (FORCE=1 overrides)"
 }
 
@@ -24,6 +25,7 @@ remove_cron_marker() {
     local marker=$1 current
     current=$(crontab -l 2>/dev/null || true)
     if grep -q "# $marker\$" <<<"$current"; then
+        if planning; then planned "crontab of $(id -un): remove '$(grep "# $marker\$" <<<"$current")' (other entries kept)"; return 0; fi
         { grep -v "# $marker\$" <<<"$current" || true; } | crontab -
         log "removed the '$marker' cron entry (other entries kept)"
     fi
@@ -33,13 +35,14 @@ purge_everything() {
     stop_by_pidfile "$PGBOUNCER_PID" pgbouncer pgbouncer
     stop_londiste
     stop_postgres
-    pg_running && die "PostgreSQL in $DATA_PATH is still running; not deleting its data"
+    planning || ! pg_running || die "PostgreSQL in $DATA_PATH is still running; not deleting its data"
     remove_cron_marker pgha:archive-sync
     local d
-    for d in "$DATA_PATH" "$ARCHIVE_PATH" "$LONDISTE_PATH"; do
+    # The sibling folders an interrupted setup leaves (setup_master.sh, setup_slave.sh) go too.
+    for d in "$DATA_PATH" "$DATA_PATH.pgha-initdb" "$DATA_PATH.pgha-basebackup" "$ARCHIVE_PATH" "$LONDISTE_PATH"; do
         [ -e "$d" ] || continue
-        rm -rf -- "$d"
-        log "deleted $d"
+        change rm -rf -- "$d"
+        planning || log "deleted $d"
     done
     output purged true
 }

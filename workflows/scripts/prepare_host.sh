@@ -19,23 +19,21 @@ if port_open 127.0.0.1 "$DB_PORT"; then
             else
                 owner=$(stat -c %U /proc/"$pid")
                 log "stopping stray PostgreSQL on port $DB_PORT (data $datadir, owner $owner)"
-                runuser -u "$owner" -- "$PGBIN_PATH/pg_ctl" -D "$datadir" -m fast -w -t 90 stop
+                change runuser -u "$owner" -- "$PGBIN_PATH/pg_ctl" -D "$datadir" -m fast -w -t 90 stop
             fi ;;
         *) die "port $DB_PORT is used by a non-PostgreSQL process (pid $pid: $cmd); free it first" ;;
     esac
 fi
 
 for dir in "$(dirname "$DATA_PATH")" "$(dirname "$ARCHIVE_PATH")" "$(dirname "$LONDISTE_PATH")"; do
-    install -d -m 0755 "$dir"
-    chown "$DEPLOYMENT_ACCOUNT:" "$dir"
+    ensure_dir "$dir" 0755 "$DEPLOYMENT_ACCOUNT"
 done
-for dir in "$SOCKET_DIR" "$LOG_PATH" "$PGBOUNCER_CONFIG_PATH"; do
-    install -d "$dir"
-    chown "$DEPLOYMENT_ACCOUNT:" "$dir"
+for dir in "$LOG_PATH" "$PGBOUNCER_CONFIG_PATH"; do
+    ensure_dir "$dir" "" "$DEPLOYMENT_ACCOUNT"
 done
-chmod 2775 "$SOCKET_DIR"
-log "folders owned by $DEPLOYMENT_ACCOUNT: $(dirname "$DATA_PATH") $SOCKET_DIR $LOG_PATH $PGBOUNCER_CONFIG_PATH"
+ensure_dir "$SOCKET_DIR" 2775 "$DEPLOYMENT_ACCOUNT"
+planning || log "folders owned by $DEPLOYMENT_ACCOUNT: $(dirname "$DATA_PATH") $SOCKET_DIR $LOG_PATH $PGBOUNCER_CONFIG_PATH"
 for tool in "$PGBIN_PATH/initdb" "$PGBIN_PATH/pg_basebackup" /usr/sbin/pgbouncer /usr/bin/londiste /usr/bin/pgqd /usr/bin/rsync /usr/bin/crontab; do
-    [ -x "$tool" ] || die "$tool is missing; install the packages first (InstallPackage)"
+    [ -x "$tool" ] || planning || die "$tool is missing; install the packages first (InstallPackage)"
 done
 output ready true

@@ -8,6 +8,7 @@ namespace PgHa.Activities.Checks;
 public sealed record CheckClusterInput
 {
     [Description("Role or host → expected live state: primary, standby (listed as streaming in the expected primary's pg_stat_replication, on its timeline), replica (writable Londiste leaf whose consumer keeps up), up, or down.")]
+    [ClusterReference(ClusterReferenceKind.Host, InKeys = true)]
     public required IReadOnlyDictionary<string, string> Expect { get; init; }
 
     [Description("Largest replay lag in bytes each expected standby may have on its primary (an unknown lag fails); unset = not checked.")]
@@ -17,10 +18,15 @@ public sealed record CheckClusterInput
     public double MaxReplicaLagSeconds { get; init; } = 60;
 
     [Description("pgbouncer hosts to inspect: SHOW DATABASES (paused or disabled fails) and a query through each to every replicated database (a paused pooler does not answer).")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public IReadOnlyList<string> PgbouncerHosts { get; init; } = [];
 
     [Description("Role or host every pgbouncer in pgbouncerHosts must route to; unset = only reported.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public string? PgbouncerTarget { get; init; }
+
+    [Description("In a dry run: fail (a preflight: the plan stops when the cluster is not as expected) or report (a check after steps the dry run only planned: unmet expectations are listed in the plan and the node ends Done).")]
+    public string InDryRun { get; init; } = "fail";
 }
 
 [Activity("CheckCluster", Description = "Reads every expected host's live state (reachability, pg_is_in_recovery, timeline, the primary's WAL senders, lag), each replica's Londiste consumer and table states, and the pgbouncers (routes, paused, serving); Failed with the reasons when an expectation does not hold.",
@@ -49,6 +55,7 @@ public sealed class CheckCluster : Activity<CheckClusterInput>
                 throw new ActivityInputException($"maxReplicaLagSeconds: {input.MaxReplicaLagSeconds} must be a positive number of seconds");
             bouncers = input.PgbouncerHosts.Count == 0 ? [] : cluster.ResolveAll(input.PgbouncerHosts, "pgbouncerHosts");
             bouncerTarget = input.PgbouncerTarget is null ? null : cluster.Resolve(input.PgbouncerTarget);
+            if (input.InDryRun is not ("fail" or "report")) throw new ActivityInputException($"inDryRun: '{input.InDryRun}' must be fail or report");
         }
         catch (ActivityInputException e) { return ActivityResult.Failed(e.Message); }
 
@@ -77,6 +84,11 @@ public sealed class CheckCluster : Activity<CheckClusterInput>
         problems.AddRange(bouncerReads.SelectMany(b => PreflightRules.PgBouncerProblems(b, cluster.Inventory.Databases, bouncerTarget)));
 
         var outputs = new { snapshot = PreflightSnapshot.Of(hosts, leaves, bouncerReads, cluster.Inventory.Databases), problems };
+        if (context.DryRun && input.InDryRun == "report")
+        {
+            foreach (var p in problems) context.Plan("expects after the planned steps (not so now): " + p);
+            return ActivityResult.Done(outputs);
+        }
         foreach (var p in problems) context.Log("PROBLEM: " + p);
         return problems.Count == 0 ? ActivityResult.Done(outputs) : ActivityResult.Failed(string.Join("; ", problems), outputs);
     }

@@ -7,15 +7,18 @@ namespace PgHa.Activities.Checks;
 public sealed record SmokeTestInput
 {
     [Description("Role or host of the primary the token is written on.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public string WriteOn { get; init; } = "master";
 
     [Description("Roles or hosts that must see the token: standbys (streaming) and the replica (Londiste).")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public required IReadOnlyList<string> ExpectOn { get; init; }
 
     [Description("Write through the pgbouncer of each host in pgbouncerHosts instead of straight to the primary's port.")]
     public bool ThroughPgBouncer { get; init; }
 
     [Description("pgbouncer hosts to write through when throughPgBouncer is set.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public IReadOnlyList<string> PgbouncerHosts { get; init; } = ["master", "slave"];
 
     [Description("Seconds each expected host may take to show the token.")]
@@ -23,7 +26,7 @@ public sealed record SmokeTestInput
 }
 
 [Activity("SmokeTest", Description = "Writes a unique token into pgha_smoke on the primary (per replicated database) and waits for it on each standby and on the replica; Failed names the host that missed it.",
-    Category = "Checks", Mutates = true)]
+    Category = "Checks", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("tokens", "Database → token written.")]
 [ActivityOutput("delays", "Host → database → seconds until the token was visible.")]
 [ActivityOutput("mechanism", "Host → streaming (standby) or logical (Londiste leaf).")]

@@ -11,7 +11,7 @@ public sealed record SetClusterRolesInput
 }
 
 [Activity("SetClusterRoles", Description = "Hands roles to other hosts in the stored inventory (atomically with this node's end) and rewrites pgha.env on every host, so the host scripts and every later node of the run see the new roles.",
-    Category = "Cluster", Mutates = true)]
+    Category = "Cluster", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("roles", "Role → host name after this node.")]
 [ActivityOutput("previousRoles", "Role → host name before it.")]
 public sealed class SetClusterRoles : Activity<SetClusterRolesInput>

@@ -7,6 +7,7 @@ namespace PgHa.Activities.Hosts;
 public sealed record InstallPackageInput
 {
     [Description("Roles (master, slave, replica) or host names to install on.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public required IReadOnlyList<string> Hosts { get; init; }
 
     [Description("Debian package names, e.g. postgresql-15, pgbouncer.")]
@@ -17,7 +18,7 @@ public sealed record InstallPackageInput
 }
 
 [Activity("InstallPackage", Description = "Installs Debian packages with apt-get as the admin account (sudo -n); does nothing when all are installed.",
-    Category = "Hosts", Mutates = true)]
+    Category = "Hosts", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("versions", "Host name → package → installed version.")]
 [ActivityOutput("installed", "Host name → packages this attempt installed (empty when all were there).")]
 public sealed class InstallPackage : Activity<InstallPackageInput>
@@ -47,19 +48,24 @@ public sealed class InstallPackage : Activity<InstallPackageInput>
                 log("all packages installed: " + string.Join(", ", before.Select(kv => $"{kv.Key} {kv.Value}")));
                 return (Versions: before, Installed: new List<string>());
             }
-            if (context.DryRun)
-            {
-                context.Plan($"{host.Name}: sudo -n apt-get install -y --no-upgrade {string.Join(' ', missing)}");
-                return (Versions: before, Installed: new List<string>());
-            }
             var env = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
+            var commands = new List<RemoteCommand>();
+            // An apt killed mid-way leaves dpkg interrupted, and apt-get then refuses everything until it is finished.
+            if (await Debian.InterruptedAsync(admin, log, context.CancellationToken))
+                commands.Add(new RemoteCommand { Program = "dpkg", Arguments = ["--configure", "-a"], Sudo = true, Environment = env, Timeout = timeout });
             foreach (var args in new[]
                      {
                          new[] { "-o", "DPkg::Lock::Timeout=600", "update" },
                          ["-o", "DPkg::Lock::Timeout=600", "-o", "Dpkg::Options::=--force-confold", "install", "-y", "--no-upgrade", .. missing],
                      })
+                commands.Add(new RemoteCommand { Program = "apt-get", Arguments = args, Sudo = true, Environment = env, Timeout = timeout });
+            if (context.DryRun)
             {
-                var command = new RemoteCommand { Program = "apt-get", Arguments = args, Sudo = true, Environment = env, Timeout = timeout };
+                foreach (var command in commands) context.Plan($"{host.Name}: {command.Describe()}");
+                return (Versions: before, Installed: new List<string>());
+            }
+            foreach (var command in commands)
+            {
                 log("$ " + command.Describe());
                 await admin.RunAsync(command, line => log(line.Text), context.CancellationToken);
             }
@@ -84,6 +90,15 @@ internal static class Debian
         name.Length >= 2 && IsLowerOrDigit(name[0]) && name.All(c => IsLowerOrDigit(c) || c is '+' or '-' or '.');
 
     private static bool IsLowerOrDigit(char c) => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c);
+
+    /// <summary>True when dpkg was interrupted (dpkg --audit lists half-installed or unconfigured packages).</summary>
+    public static async Task<bool> InterruptedAsync(RemoteHost host, Action<string> log, CancellationToken ct)
+    {
+        var audit = await host.RunAsync(new RemoteCommand { Program = "dpkg", Arguments = ["--audit"], ThrowOnFailure = false, Timeout = TimeSpan.FromSeconds(60) }, null, ct);
+        if (audit.StdOut.Trim().Length == 0) return false;
+        log("dpkg --audit: " + string.Join(" | ", audit.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(5)));
+        return true;
+    }
 
     /// <summary>Installed packages → version; packages that are absent or only half-installed are left out.</summary>
     public static async Task<Dictionary<string, string>> QueryAsync(RemoteHost host, IReadOnlyList<string> packages, Action<string> log, CancellationToken ct)

@@ -21,7 +21,7 @@ public sealed record MoveLondisteRootInput
 }
 
 [Activity("MoveLondisteRoot", Description = "Moves the Londiste root to the new primary: stops the old root's workers and pgqd, points the root's location at the new primary on the new root and on the leaf, starts the root worker and pgqd there, restarts the leaf worker, then waits until a row written on the new root reaches the leaf.",
-    Category = "Londiste", Mutates = true)]
+    Category = "Londiste", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("token", "The row written on the new root and found on the leaf.")]
 [ActivityOutput("reachedLeafMs", "How long it took to reach the leaf.")]
 public sealed class MoveLondisteRoot : Activity<MoveLondisteRootInput>
@@ -55,9 +55,9 @@ public sealed class MoveLondisteRoot : Activity<MoveLondisteRootInput>
         var timeout = TimeSpan.FromSeconds(120);
         try
         {
-            await scripts.RunOrThrowAsync(oldRoot, Script, ["stop-root"], timeout, l => context.Log($"[{oldRoot.Name}] {l}"), ct);
-            await scripts.RunOrThrowAsync(newRoot, Script, ["start-root", newRoot.Address], timeout, l => context.Log($"[{newRoot.Name}] {l}"), ct);
-            await scripts.RunOrThrowAsync(leaf, Script, ["follow-root", newRoot.Address], timeout, l => context.Log($"[{leaf.Name}] {l}"), ct);
+            await scripts.RunOrThrowAsync(oldRoot, Script, ["stop-root"], timeout, l => context.Log($"[{oldRoot.Name}] {l}"), context);
+            await scripts.RunOrThrowAsync(newRoot, Script, ["start-root", newRoot.Address], timeout, l => context.Log($"[{newRoot.Name}] {l}"), context);
+            await scripts.RunOrThrowAsync(leaf, Script, ["follow-root", newRoot.Address], timeout, l => context.Log($"[{leaf.Name}] {l}"), context);
 
             var tokens = new SmokeTokens();
             var token = $"pgha-londiste-{context.RunId}-{context.NodeId}";

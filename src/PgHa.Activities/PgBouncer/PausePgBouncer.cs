@@ -18,7 +18,7 @@ public sealed record PausePgBouncerInput
 }
 
 [Activity("PausePgBouncer", Description = "Arms a guard on each pgbouncer host that resumes it by itself after a budget, then PAUSEs each pgbouncer: clients keep their connections and new queries wait until RESUME. Already paused is success.",
-    Category = "PgBouncer", Mutates = true)]
+    Category = "PgBouncer", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("paused", "pgbouncer host → { alreadyPaused, drainMs, closedSessions, resumesByItselfAt }.")]
 public sealed class PausePgBouncer : Activity<PausePgBouncerInput>
 {
@@ -63,7 +63,7 @@ public sealed class PausePgBouncer : Activity<PausePgBouncerInput>
         var ct = context.CancellationToken;
         // The guard first: if the server dies right after PAUSE, nothing else would ever RESUME this pgbouncer.
         var armed = await scripts.RunOrThrowAsync(host, GuardScript, ["arm", GuardToken(context), input.ResumeByItselfAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-            TimeSpan.FromSeconds(20), log, ct);
+            TimeSpan.FromSeconds(20), log, context);
         var admin = cluster.PgBouncerAdmin(host);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var alreadyPaused = false;

@@ -18,7 +18,7 @@ public sealed record ResumePgBouncerInput
 }
 
 [Activity("ResumePgBouncer", Description = "RESUMEs each pgbouncer (already running is success), disarms the guard PausePgBouncer armed and reports whether it had resumed pgbouncer by itself, then verifies the route through each pgbouncer.",
-    Category = "PgBouncer", Mutates = true)]
+    Category = "PgBouncer", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("resumed", "pgbouncer host → { wasPaused, resumedByGuard, guardFiredAt, verified }.")]
 public sealed class ResumePgBouncer : Activity<ResumePgBouncerInput>
 {
@@ -50,7 +50,7 @@ public sealed class ResumePgBouncer : Activity<ResumePgBouncerInput>
         var scripts = HostScript.For(cluster, context);
         var results = await HostFanOut.RunAsync(resumed.Where(r => r.Succeeded).Select(r => r.Host).ToList(), context, async (host, log) =>
         {
-            var guard = await scripts.RunOrThrowAsync(host, PausePgBouncer.GuardScript, ["disarm", PausePgBouncer.GuardToken(context)], TimeSpan.FromSeconds(20), log, context.CancellationToken);
+            var guard = await scripts.RunOrThrowAsync(host, PausePgBouncer.GuardScript, ["disarm", PausePgBouncer.GuardToken(context)], TimeSpan.FromSeconds(20), log, context);
             var firedAt = guard.Values.GetValueOrDefault("firedAt");
             if (firedAt is not null) context.Log($"[{host.Name}] NOTE: pgbouncer had resumed by itself at {firedAt}: the run did not resume it within its budget");
             var verified = target is null ? null : await PgBouncerRoutes.VerifyAsync(cluster, host, target, TimeSpan.FromSeconds(Math.Max(1, input.VerifyTimeoutSeconds)),

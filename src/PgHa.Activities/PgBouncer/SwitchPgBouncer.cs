@@ -10,9 +10,11 @@ namespace PgHa.Activities.PgBouncer;
 public sealed record SwitchPgBouncerInput
 {
     [Description("Roles or host names whose pgbouncer is switched, e.g. [\"master\", \"slave\"].")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public required IReadOnlyList<string> PgbouncerHosts { get; init; }
 
     [Description("Role or host name of the PostgreSQL server pgbouncer must send clients to.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public required string Target { get; init; }
 
     [Description("reload: rewrite [databases] and RELOAD. pause: PAUSE, rewrite, RELOAD, RESUME in one step (no client sees the old server after the switch). paused: pgbouncer was paused by PausePgBouncer; rewrite and RELOAD only, and ResumePgBouncer verifies the route.")]
@@ -26,7 +28,7 @@ public sealed record SwitchPgBouncerInput
 }
 
 [Activity("SwitchPgBouncer", Description = "Points each pgbouncer's [databases] at the target (atomic write), starts or RELOADs it (optionally inside PAUSE/RESUME), then verifies the route by connecting through it.",
-    Category = "PgBouncer", Mutates = true)]
+    Category = "PgBouncer", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("target", "Address pgbouncer now routes to.")]
 [ActivityOutput("routes", "pgbouncer host → { serverAddress, inRecovery, wrote, changed, started } per database.")]
 public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>

@@ -18,7 +18,7 @@ public sealed record PromoteStandbyInput
 }
 
 [Activity("PromoteStandby", Description = "Promotes a standby (pg_promote, then polls until it is out of recovery). Already a primary is success. Refuses while another named host still answers as a primary.",
-    Category = "PostgreSQL", Mutates = true)]
+    Category = "PostgreSQL", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("timeline", "The new primary's timeline.")]
 [ActivityOutput("lsn", "Its current WAL position right after the promotion.")]
 [ActivityOutput("alreadyPrimary", "True when it was a primary already.")]

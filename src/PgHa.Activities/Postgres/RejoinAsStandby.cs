@@ -18,7 +18,7 @@ public sealed record RejoinAsStandbyInput
 }
 
 [Activity("RejoinAsStandby", Description = "Makes an old primary a streaming standby of the new primary: slot, pg_rewind when its timeline diverged (a fresh base backup when rewind is impossible), standby.signal and primary_conninfo, start; ends when the new primary's pg_stat_replication shows it streaming.",
-    Category = "PostgreSQL", Mutates = true)]
+    Category = "PostgreSQL", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("method", "none (a clean switchover needs no rewind), rewind or basebackup.")]
 [ActivityOutput("slot", "The physical slot on the new primary.")]
 public sealed class RejoinAsStandby : Activity<RejoinAsStandbyInput>
@@ -51,7 +51,7 @@ public sealed class RejoinAsStandby : Activity<RejoinAsStandbyInput>
         try
         {
             var result = await HostScript.For(cluster, context).RunOrThrowAsync(host, Script, [primary.Address, OneHostScript.Seconds(input.TimeoutSeconds)],
-                TimeSpan.FromSeconds(input.TimeoutSeconds + 30), Log, ct);
+                TimeSpan.FromSeconds(input.TimeoutSeconds + 30), Log, context);
             await WaitUntilPrimarySeesItStreamingAsync(cluster, primary, host, TimeSpan.FromSeconds(30), context);
             return ActivityResult.Done(new { method = result.Value("method", Script), slot = result.Value("slot", Script) });
         }

@@ -14,7 +14,7 @@ public sealed record StartPostgresInput
 }
 
 [Activity("StartPostgres", Description = "Starts PostgreSQL on one host with pg_ctl and waits until it accepts connections. Already running is success.",
-    Category = "PostgreSQL", Mutates = true)]
+    Category = "PostgreSQL", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("role", "primary or standby, as the started server reports itself.")]
 [ActivityOutput("alreadyRunning", "True when PostgreSQL was already running.")]
 public sealed class StartPostgres : Activity<StartPostgresInput>

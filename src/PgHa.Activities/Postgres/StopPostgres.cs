@@ -17,7 +17,7 @@ public sealed record StopPostgresInput
 }
 
 [Activity("StopPostgres", Description = "Stops PostgreSQL on one host with pg_ctl (bounded; a fast stop that hangs becomes immediate). Already stopped is success. Outputs the shutdown checkpoint LSN from pg_controldata.",
-    Category = "PostgreSQL", Mutates = true)]
+    Category = "PostgreSQL", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("checkpointLsn", "Latest checkpoint location after the stop (after a clean stop: the shutdown checkpoint).")]
 [ActivityOutput("clusterState", "pg_controldata's 'Database cluster state' (shut down = clean).")]
 [ActivityOutput("alreadyStopped", "True when PostgreSQL was not running.")]

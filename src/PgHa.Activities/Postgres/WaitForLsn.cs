@@ -38,7 +38,7 @@ public sealed class WaitForLsn : Activity<WaitForLsnInput>
             if (!PgHa.Postgres.Lsn.TryParse(input.Lsn, out target))
             {
                 // A dry run's earlier node planned its change and output a placeholder instead of a position.
-                if (context.DryRun && input.Lsn.StartsWith('<'))
+                if (context.DryRun && PlannedValue.IsPlanned(input.Lsn))
                 {
                     context.Plan($"wait until {host} has {input.Position} {input.Lsn} (at most {input.TimeoutSeconds} s)");
                     return ActivityResult.Done(new { reachedLsn = input.Lsn, waitedMs = 0 });

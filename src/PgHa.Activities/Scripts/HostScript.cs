@@ -1,10 +1,12 @@
-using System.Diagnostics;
+using Stopwatch = System.Diagnostics.Stopwatch;
+using System.Globalization;
 using PgHa.Remote;
+using PgHa.Workflows.Activities;
 
 namespace PgHa.Activities.Scripts;
 
-/// <summary>What one host script run printed: its exit code, time and the values of its 'PGHA_OUTPUT name=value' lines.</summary>
-public sealed record HostScriptResult(int ExitCode, double Seconds, IReadOnlyDictionary<string, string> Values, string StdErrTail)
+/// <summary>What one host script run printed: its exit code, time, its 'PGHA_OUTPUT name=value' values and, in plan mode, its 'PGHA_PLAN' changes.</summary>
+public sealed record HostScriptResult(int ExitCode, double Seconds, IReadOnlyDictionary<string, string> Values, IReadOnlyList<string> Changes, string StdErrTail)
 {
     public bool Succeeded => ExitCode == 0;
 
@@ -13,76 +15,115 @@ public sealed record HostScriptResult(int ExitCode, double Seconds, IReadOnlyDic
 }
 
 /// <summary>
-/// Runs one script from workflows/scripts on one host: syncs the scripts and pgha.env first (one checksum round trip
-/// when nothing changed), passes secrets and settings through the environment (stdin, never argv), streams each line
-/// to the node's log and collects the script's PGHA_OUTPUT values. The activities that run scripts share it.
+/// Runs one script from workflows/scripts on one host, the one way every activity does: the scripts and pgha.env are
+/// checked by SHA-256 in the same SSH command that runs the script (uploaded first only when they differ), secrets and
+/// settings travel in the environment (stdin, never argv), each line goes to the node's log, and a real attempt runs
+/// under the node's per-host lock (pgha_attempt.sh) so it never overlaps an attempt a dead server left running.
 /// </summary>
 public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment)
 {
     public const string OutputMarker = "PGHA_OUTPUT ";
 
-    public ClusterHosts Cluster => cluster;
+    /// <summary>A line a script prints in plan mode for each change it would make (pgha_common.sh: planned).</summary>
+    public const string PlanMarker = "PGHA_PLAN ";
 
-    public static HostScript For(ClusterHosts cluster, Workflows.Activities.ActivityContext context) =>
-        new(cluster, new ScriptDeployment(cluster, ClusterHosts.Service<ScriptOptions>(context)));
+    /// <summary>Runs a node's script under a per-host lock keyed by run, node and host (workflows/scripts/pgha_attempt.sh, a shared library, so always uploaded).</summary>
+    public const string AttemptWrapper = "pgha_attempt.sh";
 
-    /// <summary>Runs the script; a non-zero exit is returned, not thrown (callers decide what it means).</summary>
-    public async Task<HostScriptResult> RunAsync(HostRef host, HostAccount account, string script, IReadOnlyList<string> args,
-        IReadOnlyDictionary<string, string> environment, TimeSpan timeout, Action<string> log, CancellationToken ct)
-    {
-        deployment.LocalScript(script);
-        var env = new Dictionary<string, string>(environment, StringComparer.Ordinal);
-        var result = account == HostAccount.Deploy
-            ? await TryInPlaceAsync(host, script, args, env, timeout, log, ct)
-            : null;
-        if (result is not null) return result;
-
-        var synced = Stopwatch.StartNew();
-        var (directory, _) = await deployment.SyncAsync(host, account, [script], log, ct);
-        log($"scripts in place after {synced.ElapsedMilliseconds} ms");
-        env["PGHA_ENV"] = directory + "/" + PgHaEnvironment.FileName;
-        var command = new RemoteCommand
-        {
-            Program = "bash", Arguments = [directory + "/" + script, .. args], Environment = env,
-            Sudo = account == HostAccount.Admin, Timeout = timeout, ThrowOnFailure = false, WorkingDirectory = directory,
-        };
-        return await ExecuteAsync(host, account, command, log, ct);
-    }
-
+    private const int EarlierAttemptStillRuns = 75;
     private const string Stale = "PGHA_SCRIPTS_STALE";
     private const int StaleExitCode = 97;
 
-    // The common case in one round trip: the host already has these scripts and this pgha.env (checked by SHA-256 in
-    // the same command), so the script runs at once; otherwise nothing ran and the caller uploads first.
-    private async Task<HostScriptResult?> TryInPlaceAsync(HostRef host, string script, IReadOnlyList<string> args, Dictionary<string, string> env,
-        TimeSpan timeout, Action<string> log, CancellationToken ct)
+    public static HostScript For(ClusterHosts cluster, ActivityContext context) =>
+        new(cluster, new ScriptDeployment(cluster, ClusterHosts.Service<ScriptOptions>(context)));
+
+    /// <summary>The lock key of a node's attempts on a host.</summary>
+    public static string AttemptKey(ActivityContext context, HostRef host) => $"{context.RunId}-{context.NodeId}-{host.Name}";
+
+    /// <summary>
+    /// Runs the script; a non-zero exit is returned, not thrown (callers decide what it means). With
+    /// <paramref name="stagedDirectory"/> it runs the copy there as it is (plan mode), without the attempt lock.
+    /// </summary>
+    public async Task<HostScriptResult> RunAsync(HostRef host, HostAccount account, string script, IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string> environment, TimeSpan timeout, Action<string> log, CancellationToken ct,
+        string? attemptKey = null, Action<string>? onPlan = null, string? stagedDirectory = null)
     {
-        var directory = cluster.Inventory.Paths.Deployment;
-        var body = $"cd -- {ShellQuoting.Quote(directory)} 2>/dev/null && sha256sum --status -c - 2>/dev/null <<'PGHA_SUMS' || {{ echo {Stale} >&2; exit {StaleExitCode}; }}\n" +
-                   deployment.Checksums(host, directory, [script]) + "PGHA_SUMS\n" +
-                   "exec " + ShellQuoting.Join(["bash", directory + "/" + script, .. args]) + "\n";
-        var command = new RemoteCommand
+        deployment.LocalScript(script);
+        if (stagedDirectory is not null)
         {
-            Script = body, Environment = new Dictionary<string, string>(env, StringComparer.Ordinal) { ["PGHA_ENV"] = directory + "/" + PgHaEnvironment.FileName },
-            Timeout = timeout, ThrowOnFailure = false,
-        };
-        var result = await ExecuteAsync(host, HostAccount.Deploy, command, line => { if (line != "! " + Stale) log(line); }, ct, ShellQuoting.Join([directory + "/" + script, .. args]));
-        if (result.ExitCode == StaleExitCode && result.StdErrTail.EndsWith(Stale, StringComparison.Ordinal))
-        {
-            log("scripts or pgha.env differ on the host; uploading");
-            return null;
+            var staged = Command(stagedDirectory, script, args, environment, timeout, account, null);
+            return await ExecuteAsync(host, account, staged, staged.Describe(), log, onPlan, ct);
         }
-        return result;
+
+        if (account == HostAccount.Deploy)
+        {
+            // The common case in one round trip: nothing ran when the check fails, and then the files are uploaded first.
+            var directory = cluster.Inventory.Paths.Deployment;
+            var plain = Command(directory, script, args, environment, timeout, account, attemptKey);
+            var inPlace = plain with
+            {
+                Program = null, Arguments = [], WorkingDirectory = null,
+                Script = $"cd -- {ShellQuoting.Quote(directory)} 2>/dev/null && sha256sum --status -c - 2>/dev/null <<'PGHA_SUMS' || {{ echo {Stale} >&2; exit {StaleExitCode}; }}\n" +
+                         deployment.Checksums(host, directory, [script]) + "PGHA_SUMS\n" +
+                         "exec " + ShellQuoting.Join([plain.Program!, .. plain.Arguments]) + "\n",
+            };
+            var result = await ExecuteAsync(host, account, inPlace, plain.Describe(), line => { if (line != "! " + Stale) log(line); }, onPlan, ct);
+            if (!(result.ExitCode == StaleExitCode && result.StdErrTail.EndsWith(Stale, StringComparison.Ordinal))) return Checked(result, script, host, timeout, attemptKey);
+            log("scripts or pgha.env differ on the host; uploading");
+        }
+        var synced = Stopwatch.StartNew();
+        var (target, _) = await deployment.SyncAsync(host, account, [script], log, ct);
+        log($"scripts in place after {synced.ElapsedMilliseconds} ms");
+        var command = Command(target, script, args, environment, timeout, account, attemptKey);
+        return Checked(await ExecuteAsync(host, account, command, command.Describe(), log, onPlan, ct), script, host, timeout, attemptKey);
     }
 
-    private async Task<HostScriptResult> ExecuteAsync(HostRef host, HostAccount account, RemoteCommand command, Action<string> log, CancellationToken ct,
-        string? described = null)
+    /// <summary>Runs the script as the deploy account under the node's attempt lock and throws with its stderr tail when it fails.</summary>
+    public async Task<HostScriptResult> RunOrThrowAsync(HostRef host, string script, IReadOnlyList<string> args, TimeSpan timeout,
+        Action<string> log, ActivityContext context)
     {
-        log("$ " + (described is null ? command.Describe() : "bash " + described));
+        var result = await RunAsync(host, HostAccount.Deploy, script, args, new Dictionary<string, string>(), timeout, log, context.CancellationToken,
+            AttemptKey(context, host));
+        return result.Succeeded ? result : throw new InvalidOperationException($"{script} on {host.Name} exited with {result.ExitCode}: {result.StdErrTail}");
+    }
+
+    private static RemoteCommand Command(string directory, string script, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment,
+        TimeSpan timeout, HostAccount account, string? attemptKey)
+    {
+        string[] run = [directory + "/" + script, .. args];
+        string[] arguments = attemptKey is null ? run
+            : [directory + "/" + AttemptWrapper, attemptKey, ((int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), .. run];
+        return new RemoteCommand
+        {
+            Program = "bash", Arguments = arguments,
+            Environment = new Dictionary<string, string>(environment, StringComparer.Ordinal) { ["PGHA_ENV"] = directory + "/" + PgHaEnvironment.FileName },
+            Sudo = account == HostAccount.Admin, Timeout = timeout, ThrowOnFailure = false, WorkingDirectory = directory,
+        };
+    }
+
+    // An attempt that could not take the node's lock in time ran nothing: say so rather than pass on exit code 75.
+    private static HostScriptResult Checked(HostScriptResult result, string script, HostRef host, TimeSpan timeout, string? attemptKey) =>
+        result.ExitCode == EarlierAttemptStillRuns && attemptKey is not null
+            ? throw new InvalidOperationException($"an earlier attempt of this node still runs {script} on {host.Name} after {timeout.TotalSeconds:0} s; " +
+                                                  "wait for it to end (or stop it on the host), then retry the node")
+            : result;
+
+    private async Task<HostScriptResult> ExecuteAsync(HostRef host, HostAccount account, RemoteCommand command, string described, Action<string> log,
+        Action<string>? onPlan, CancellationToken ct)
+    {
+        log("$ " + described);
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var changes = new List<string>();
         var clock = Stopwatch.StartNew();
         var result = await cluster.Remote(host, account).RunAsync(command, line =>
         {
+            if (line.Stream == OutputStream.StdOut && line.Text.StartsWith(PlanMarker, StringComparison.Ordinal))
+            {
+                var change = line.Text[PlanMarker.Length..];
+                lock (changes) changes.Add(change);
+                onPlan?.Invoke(change);
+                return;
+            }
             log((line.Stream == OutputStream.StdErr ? "! " : "") + line.Text);
             if (line.Stream == OutputStream.StdOut && line.Text.StartsWith(OutputMarker, StringComparison.Ordinal)
                 && line.Text[OutputMarker.Length..].Split('=', 2) is [var key, var value])
@@ -90,14 +131,6 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
         }, ct);
         log($"exit code {result.ExitCode} after {clock.Elapsed.TotalSeconds:0.000} s");
         var tail = string.Join(" | ", result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(8));
-        return new HostScriptResult(result.ExitCode, Math.Round(clock.Elapsed.TotalSeconds, 3), values, tail);
-    }
-
-    /// <summary>Runs the script as the deploy account and throws with its stderr tail when it fails.</summary>
-    public async Task<HostScriptResult> RunOrThrowAsync(HostRef host, string script, IReadOnlyList<string> args, TimeSpan timeout,
-        Action<string> log, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var result = await RunAsync(host, HostAccount.Deploy, script, args, environment ?? new Dictionary<string, string>(), timeout, log, ct);
-        return result.Succeeded ? result : throw new InvalidOperationException($"{script} on {host.Name} exited with {result.ExitCode}: {result.StdErrTail}");
+        return new HostScriptResult(result.ExitCode, Math.Round(clock.Elapsed.TotalSeconds, 3), values, changes, tail);
     }
 }

@@ -32,7 +32,7 @@ internal static class OneHostScript
             if (before is not null) await before(cluster, host);
             void Log(string line) => context.Log($"[{host.Name}] {line}");
             var result = await HostScript.For(cluster, context).RunOrThrowAsync(host, script, args,
-                TimeSpan.FromSeconds(timeoutSeconds + 15), Log, context.CancellationToken);
+                TimeSpan.FromSeconds(timeoutSeconds + 15), Log, context);
             return ActivityResult.Done(outputs(result));
         }
         catch (Exception e) when (e is ActivityInputException or InvalidOperationException or Remote.RemoteException)
@@ -42,7 +42,7 @@ internal static class OneHostScript
     }
 
     /// <summary>The placeholder a dry run outputs for a value only the real run knows.</summary>
-    public static string Planned(HostRef host, string what) => $"<{what} of {host.Name}>";
+    public static string Planned(HostRef host, string what) => PlannedValue.For($"{what} of {host.Name}");
 
     public static string Seconds(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -8,6 +8,7 @@ namespace PgHa.Activities.Scripts;
 public sealed record RunRemoteScriptInput
 {
     [Description("Roles (master, slave, replica) or host names; several hosts run concurrently.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public required IReadOnlyList<string> Hosts { get; init; }
 
     [Description("Script file name from workflows/scripts, e.g. setup_master.sh.")]
@@ -23,19 +24,24 @@ public sealed record RunRemoteScriptInput
     public int TimeoutSeconds { get; init; } = 600;
 
     [Description("Environment variable → secret purpose from the inventory (e.g. PGHA_REPLICATION_PASSWORD → replicationPassword). Values travel on stdin, never in argv or logs.")]
+    [ClusterReference(ClusterReferenceKind.SecretPurpose)]
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
 
     [Description("Extra non-secret environment variables, e.g. FORCE=1.")]
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }
 
-[Activity("RunRemoteScript", Description = "Runs a script from workflows/scripts on hosts over SSH (uploading it and pgha.env first if missing or changed); Failed on a non-zero exit with the script's stderr tail.",
-    Category = "Scripts", Mutates = true)]
+[Activity("RunRemoteScript", Description = "Runs a script from workflows/scripts on hosts over SSH (uploading it and pgha.env first if missing or changed); Failed on a non-zero exit with the script's stderr tail. In a dry run the script runs from a throwaway copy with PGHA_DRY_RUN=1 and prints the changes it would make.",
+    Category = "Scripts", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("exitCodes", "Host reference → exit code.")]
 [ActivityOutput("seconds", "Host reference → run time in seconds.")]
-[ActivityOutput("values", "Host reference → values the script printed as 'PGHA_OUTPUT name=value' lines.")]
+[ActivityOutput("values", "Host reference → values the script printed as 'PGHA_OUTPUT name=value' lines (in a dry run, placeholders for values made by a change).")]
+[ActivityOutput("changes", "Host reference → changes the script printed in plan mode ('PGHA_PLAN' lines; empty in a real run).")]
 public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
 {
+    /// <summary>Set to 1 in a dry run: the scripts then only check and print PGHA_PLAN lines.</summary>
+    public const string DryRunVariable = "PGHA_DRY_RUN";
+
     internal static HostAccount ParseAccount(string user) => user switch
     {
         "deploy" => HostAccount.Deploy,
@@ -59,7 +65,7 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
             deployment.LocalScript(input.Script);
             environment = new Dictionary<string, string>(input.Environment, StringComparer.Ordinal);
             foreach (var (variable, purpose) in input.Secrets)
-                environment[variable] = purpose == ClusterHosts.LondistePasswordPurpose ? cluster.LondistePassword() : cluster.Secret(purpose);
+                environment[variable] = cluster.Secret(purpose);
             foreach (var name in environment.Keys)
                 if (!ShellQuoting.IsValidVariableName(name)) throw new ActivityInputException($"environment: '{name}' is not a variable name");
         }
@@ -69,19 +75,28 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
         }
 
         var timeout = TimeSpan.FromSeconds(Math.Max(1, input.TimeoutSeconds));
-        var described = ShellQuoting.Join([input.Script, .. input.Args]);
-        if (context.DryRun)
-        {
-            foreach (var h in hosts) context.Plan($"{h.Name}: run {described} as {cluster.Account(account).User}{(account == HostAccount.Admin ? " via sudo -n" : "")}");
-            return ActivityResult.Done();
-        }
-
-        var runner = new HostScript(cluster, deployment);
+        var scripts = new HostScript(cluster, deployment);
         var results = await HostFanOut.RunAsync(hosts, context, async (host, log) =>
         {
-            var result = await runner.RunAsync(host, account, input.Script, input.Args, environment, timeout, log, context.CancellationToken);
-            if (!result.Succeeded) throw new InvalidOperationException($"{input.Script} exited with {result.ExitCode}: {result.StdErrTail}");
-            return result;
+            if (!context.DryRun)
+                return Succeeded(await scripts.RunAsync(host, account, input.Script, input.Args, environment, timeout, log, context.CancellationToken,
+                    HostScript.AttemptKey(context, host)), input.Script);
+            // Plan mode: the script runs with PGHA_DRY_RUN=1 from a throwaway copy, so neither the deployment folder nor
+            // anything the script manages changes; it prints each change it would make as a PGHA_PLAN line.
+            var (target, upload) = await deployment.PlanSyncAsync(host, account, [input.Script], context.CancellationToken);
+            if (upload.Transferred.Count > 0)
+                context.Plan($"{host.Name}: upload to {target}: {string.Join(", ", upload.Transferred.Select(Path.GetFileName))}");
+            var staged = await deployment.StageAsync(host, account, [input.Script], context.CancellationToken);
+            try
+            {
+                return Succeeded(await scripts.RunAsync(host, account, input.Script, input.Args,
+                    new Dictionary<string, string>(environment, StringComparer.Ordinal) { [DryRunVariable] = "1" }, timeout, log, context.CancellationToken,
+                    onPlan: change => context.Plan($"{host.Name}: {change}"), stagedDirectory: staged), input.Script);
+            }
+            finally
+            {
+                await deployment.RemoveStagedAsync(host, account, staged);
+            }
         });
 
         var ok = results.Where(r => r.Succeeded).ToList();
@@ -90,7 +105,11 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
             exitCodes = ok.ToDictionary(r => r.Host.Reference, r => r.Value!.ExitCode),
             seconds = ok.ToDictionary(r => r.Host.Reference, r => r.Value!.Seconds),
             values = ok.ToDictionary(r => r.Host.Reference, r => r.Value!.Values),
+            changes = ok.ToDictionary(r => r.Host.Reference, r => r.Value!.Changes),
         };
         return ok.Count == results.Count ? ActivityResult.Done(outputs) : ActivityResult.Failed(HostFanOut.Failures(results), outputs);
     }
+
+    private static HostScriptResult Succeeded(HostScriptResult result, string script) => result.Succeeded ? result
+        : throw new InvalidOperationException($"{script} exited with {result.ExitCode}: {result.StdErrTail}");
 }

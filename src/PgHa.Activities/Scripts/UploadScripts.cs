@@ -6,6 +6,7 @@ namespace PgHa.Activities.Scripts;
 public sealed record UploadScriptsInput
 {
     [Description("Roles (master, slave, replica) or host names to upload to.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
     public required IReadOnlyList<string> Hosts { get; init; }
 
     [Description("Account that will run the scripts: deploy (silkcloud, to DEPLOYMENT_PATH) or admin (devops, to ~/pgha).")]
@@ -13,7 +14,7 @@ public sealed record UploadScriptsInput
 }
 
 [Activity("UploadScripts", Description = "Syncs workflows/scripts and a pgha.env rendered from the inventory's current roles to each host (dir 0700, scripts 0750, env 0600).",
-    Category = "Scripts", Mutates = true)]
+    Category = "Scripts", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("transferred", "Host name → files that were uploaded (changed or missing).")]
 [ActivityOutput("unchanged", "Host name → number of files already up to date.")]
 [ActivityOutput("directory", "Host name → folder the scripts are in.")]
@@ -34,13 +35,15 @@ public sealed class UploadScripts : Activity<UploadScriptsInput>
         }
         catch (Exception e) when (e is ActivityInputException or DirectoryNotFoundException) { return ActivityResult.Failed(e.Message); }
 
-        if (context.DryRun)
+        var results = await HostFanOut.RunAsync(hosts, context, async (host, log) =>
         {
-            foreach (var h in hosts) context.Plan($"{h.Name}: upload {deployment.ScriptsDirectory}/*.sh and pgha.env as {cluster.Account(account).User}");
-            return ActivityResult.Done();
-        }
-        var results = await HostFanOut.RunAsync(hosts, context, (host, log) =>
-            deployment.SyncAsync(host, account, null, log, context.CancellationToken));
+            if (!context.DryRun) return await deployment.SyncAsync(host, account, null, log, context.CancellationToken);
+            var plan = await deployment.PlanSyncAsync(host, account, null, context.CancellationToken);
+            context.Plan(plan.Report.Transferred.Count == 0
+                ? $"{host.Name}: {plan.Directory}: every file up to date, nothing to upload"
+                : $"{host.Name}: upload to {plan.Directory} as {cluster.Account(account).User}: {string.Join(", ", plan.Report.Transferred.Select(Path.GetFileName))}");
+            return plan;
+        });
         var ok = results.Where(r => r.Succeeded).ToList();
         var outputs = new
         {

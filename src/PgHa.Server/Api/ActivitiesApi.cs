@@ -7,9 +7,9 @@ namespace PgHa.Server.Api;
 
 /// <summary>An activity as the designer and API clients see it: the catalog entry without its .NET types.</summary>
 public sealed record ActivityView(string Name, string Description, string Category, IReadOnlyList<string> Outcomes,
-    IReadOnlyDictionary<string, string> Outputs, bool Mutates, JsonObject InputSchema)
+    IReadOnlyDictionary<string, string> Outputs, bool Mutates, bool PlansInDryRun, JsonObject InputSchema)
 {
-    public static ActivityView Of(ActivityDescriptor d) => new(d.Name, d.Description, d.Category, d.Outcomes, d.Outputs, d.Mutates, d.InputSchema);
+    public static ActivityView Of(ActivityDescriptor d) => new(d.Name, d.Description, d.Category, d.Outcomes, d.Outputs, d.Mutates, d.PlansInDryRun, d.InputSchema);
 }
 
 public static class ActivitiesApi

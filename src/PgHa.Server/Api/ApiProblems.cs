@@ -56,6 +56,10 @@ public static class ApiProblems
                 return ToProblem(Validation(e.Errors, "The runbook is invalid"));
             case RunInputException e:
                 return ToProblem(Validation(e.Errors, "The run inputs are invalid"));
+            case DryRunRefusedException e:
+                return ToProblem(Validation(e.Errors, "This runbook cannot be dry-run"));
+            case ClusterFitException e:
+                return ToProblem(Validation(e.Errors, "The runbook does not fit the cluster"));
             case PgHa.Clusters.ClusterValidationException e:
                 return ToProblem(Validation(e.Errors.Select(x => (x.Field, x.Message)), "The cluster inventory is invalid"));
             case RequestFieldException e:

@@ -14,9 +14,11 @@ namespace PgHa.Workflows.Activities;
 public sealed class ActivityCatalog
 {
     private readonly Dictionary<string, ActivityDescriptor> _byName;
+    private readonly ILookup<string, Validation.INodeInputCheck> _inputChecks;
 
-    public ActivityCatalog(IEnumerable<ActivityRegistration> registrations)
+    public ActivityCatalog(IEnumerable<ActivityRegistration> registrations, IEnumerable<Validation.INodeInputCheck>? inputChecks = null)
     {
+        _inputChecks = (inputChecks ?? []).ToLookup(c => c.Activity, StringComparer.Ordinal);
         _byName = new Dictionary<string, ActivityDescriptor>(StringComparer.Ordinal);
         foreach (var registration in registrations)
         {
@@ -30,6 +32,9 @@ public sealed class ActivityCatalog
     public IReadOnlyCollection<ActivityDescriptor> All => _byName.Values.OrderBy(d => d.Category).ThenBy(d => d.Name).ToList();
 
     public ActivityDescriptor? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>What the node's activity reports about its literal inputs at validation (see <see cref="Validation.INodeInputCheck"/>).</summary>
+    public IEnumerable<Validation.RunbookError> CheckInputs(Model.RunbookNode node) => _inputChecks[node.Activity].SelectMany(c => c.Check(node));
 
     public IActivity Create(ActivityDescriptor descriptor, IServiceProvider services) =>
         (IActivity)services.GetRequiredService(descriptor.ActivityType);
@@ -45,8 +50,19 @@ public sealed record ActivityDescriptor
     public required IReadOnlyList<string> Outcomes { get; init; }
     public required IReadOnlyDictionary<string, string> Outputs { get; init; }
     public required bool Mutates { get; init; }
+    public required bool PlansInDryRun { get; init; }
+
+    /// <summary>Why a dry run may not run this activity (it changes hosts and has no plan mode), or null.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? DryRunRefusal => Mutates && !PlansInDryRun
+        ? $"activity '{Name}' changes hosts and has no plan mode (PlansInDryRun), so a dry run cannot run it without changing something"
+        : null;
     public required JsonObject InputSchema { get; init; }
     public required IReadOnlyDictionary<string, InputField> InputFields { get; init; }
+
+    /// <summary>Input field → what in the cluster its literal values must name (see <see cref="ClusterReferenceAttribute"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public required IReadOnlyDictionary<string, ClusterReferenceAttribute> ClusterReferences { get; init; }
 
     [System.Text.Json.Serialization.JsonIgnore]
     public required Type ActivityType { get; init; }
@@ -72,8 +88,13 @@ public sealed record ActivityDescriptor
             Outputs = activityType.GetCustomAttributes<ActivityOutputAttribute>()
                 .ToDictionary(o => o.Name, o => o.Description, StringComparer.Ordinal),
             Mutates = attribute.Mutates,
+            PlansInDryRun = attribute.PlansInDryRun,
             InputSchema = schema,
             InputFields = InputSchemas.Fields(schema),
+            ClusterReferences = inputType.GetProperties()
+                .Select(p => (Field: JsonNamingPolicy.CamelCase.ConvertName(p.Name), Reference: p.GetCustomAttribute<ClusterReferenceAttribute>()))
+                .Where(p => p.Reference is not null)
+                .ToDictionary(p => p.Field, p => p.Reference!, StringComparer.Ordinal),
             ActivityType = activityType,
             InputType = inputType,
         };

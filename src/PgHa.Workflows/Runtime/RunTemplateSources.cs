@@ -22,7 +22,9 @@ internal static class RunTemplateScope
         var sources = new List<ITemplateSource>
         {
             new JsonTemplateSource("inputs", JsonTemplateSource.ToObject(run.Inputs)),
-            new JsonTemplateSource("nodes", outputs),
+            run.DryRun
+                ? new PlannedOutputsSource(new JsonTemplateSource("nodes", outputs), run.NodeOutputs.Keys.ToHashSet(StringComparer.Ordinal))
+                : new JsonTemplateSource("nodes", outputs),
             new JsonTemplateSource("run", new JsonObject
             {
                 ["id"] = run.RunId, ["runbook"] = run.RunbookId, ["version"] = run.RunbookVersion,
@@ -31,5 +33,27 @@ internal static class RunTemplateScope
         };
         foreach (var provider in extra) sources.AddRange(provider.For(run));
         return new TemplateResolver(sources);
+    }
+}
+
+/// <summary>
+/// In a dry run a node that ran may lack an output only its real change would produce (a key not yet generated); a later
+/// node's template then resolves to a <see cref="PgHa.Workflows.Activities.PlannedValue"/> instead of failing the plan.
+/// References to nodes that did not run, or to anything but their outputs, fail as in a real run.
+/// </summary>
+internal sealed class PlannedOutputsSource(JsonTemplateSource outputs, IReadOnlySet<string> ranNodes) : ITemplateSource
+{
+    public string Root => outputs.Root;
+
+    public JsonNode? Resolve(TemplateReference reference, string field)
+    {
+        try
+        {
+            return outputs.Resolve(reference, field);
+        }
+        catch (TemplateException) when (reference.Path is [var node, "outputs", _, ..] && ranNodes.Contains(node))
+        {
+            return JsonValue.Create(PgHa.Workflows.Activities.PlannedValue.For(reference.Text));
+        }
     }
 }

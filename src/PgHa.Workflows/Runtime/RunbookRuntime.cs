@@ -28,6 +28,7 @@ public sealed class RunbookRuntime(
     RunTerminator terminator,
     RunJournal journal,
     IEnumerable<IClusterSnapshots> clusters,
+    PgHa.Workflows.Clusters.ClusterFitCheck clusterFit,
     RuntimeOptions options,
     ILogger<RunbookRuntime> logger) : IHostedService
 {
@@ -74,6 +75,7 @@ public sealed class RunbookRuntime(
                       ?? throw new NotFoundException("runbook", request.Version is { } v ? $"{request.RunbookId} v{v}" : request.RunbookId,
                           "list runbooks with GET /api/runbooks or 'pgha runbooks list'");
         var inputs = RunInputs.Check(runbook.Definition, request.Inputs);
+        if (request.DryRun) DryRunCheck.Check(runbook);
 
         JsonElement? cluster = null;
         if (request.ClusterId is { } clusterId)
@@ -82,6 +84,7 @@ public sealed class RunbookRuntime(
                 if ((cluster = await source.TakeAsync(clusterId, cancellationToken)) is not null) break;
             if (cluster is null)
                 throw new NotFoundException("cluster", clusterId, "import it first (POST /api/clusters or 'pgha clusters import')");
+            clusterFit.Check(runbook, cluster.Value.Deserialize<PgHa.Clusters.ClusterInventory>(PgHa.Clusters.ClusterInventory.JsonOptions)!);
         }
 
         var runId = "run-" + Guid.NewGuid().ToString("N")[..12];

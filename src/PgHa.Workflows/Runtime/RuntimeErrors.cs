@@ -23,3 +23,17 @@ public sealed class ConflictException(string message) : RuntimeRequestException(
 
 /// <summary>The caller may not do this (e.g. decide an approval reserved for another role).</summary>
 public sealed class ForbiddenException(string message) : RuntimeRequestException(message);
+
+/// <summary>A dry run of a runbook with nodes whose activity cannot plan; one error per node.</summary>
+public sealed class DryRunRefusedException(IReadOnlyList<RunbookError> errors)
+    : RuntimeRequestException("This runbook cannot be dry-run:\n" + string.Join("\n", errors.Select(e => " - " + e)))
+{
+    public IReadOnlyList<RunbookError> Errors { get; } = errors;
+}
+
+/// <summary>A runbook that names roles, hosts or secrets the run's cluster lacks; one error per node and field.</summary>
+public sealed class ClusterFitException(string clusterId, IReadOnlyList<RunbookError> errors)
+    : RuntimeRequestException($"The runbook does not fit cluster '{clusterId}':\n" + string.Join("\n", errors.Select(e => " - " + e)))
+{
+    public IReadOnlyList<RunbookError> Errors { get; } = errors;
+}

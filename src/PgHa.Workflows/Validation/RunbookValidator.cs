@@ -41,6 +41,7 @@ public sealed partial class RunbookValidator(ActivityCatalog catalog)
         }
 
         foreach (var node in nodes.Values) CheckNode(runbook, node, nodes, errors);
+        foreach (var node in nodes.Values) errors.AddRange(catalog.CheckInputs(node));
         var graphIsSound = CheckConnections(runbook, nodes, errors);
         // Graph checks on a graph with dangling edges or ambiguous ids would only repeat those errors.
         if (!graphIsSound || duplicateIds) return errors;

@@ -1,0 +1,47 @@
+using PgHa.Remote;
+
+namespace PgHa.Activities.Tests;
+
+/// <summary>
+/// What a DBA would compare before and after a dry run, read over SSH as root on each host (not with the product's
+/// probes): the data folder's top level and its config files, sibling folders, the archive folder, Londiste state,
+/// the deployment folder, silkcloud's SSH files, .pgpass and crontab, pgbouncer's files and live routes, and the daemons'
+/// pid files with whether each process lives. Files that a running PostgreSQL rewrites by itself (WAL, stats) are left out.
+/// </summary>
+internal static class HostState
+{
+    public static async Task<IReadOnlyDictionary<string, string>> ReadAsync(LabDeploymentFixture lab)
+    {
+        var state = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var role in new[] { "master", "slave", "replica" })
+            state[role] = await lab.Host(role, "devops").ReadAsync(Script(lab) with
+            {
+                Sudo = true,
+                Environment = new Dictionary<string, string> { ["PGPASSWORD"] = lab.Secret("pgbouncerAdminPassword") },
+            });
+        return state;
+    }
+
+    private static RemoteCommand Script(LabDeploymentFixture lab)
+    {
+        var p = lab.Inventory.Paths;
+        var londiste = lab.Inventory.Settings.TryGetValue("londistePath", out var l) ? l : "/var/lib/postgresql/15/londiste";
+        return RemoteCommand.Bash($$"""
+            data={{ShellQuoting.Quote(p.Data)}}; archive={{ShellQuoting.Quote(p.Archive)}}; londiste={{ShellQuoting.Quote(londiste)}}
+            deploy={{ShellQuoting.Quote(p.Deployment)}}; bouncer={{ShellQuoting.Quote(p.PgBouncerConfig)}}; sock={{ShellQuoting.Quote(p.SocketDir)}}
+            home=$(getent passwd silkcloud | cut -d: -f6)
+            files() { for f in "$@"; do [ -e "$f" ] && echo "$(sha256sum "$f" | cut -c1-16) $(stat -c '%a %U' "$f") $f"; done; return 0; }
+            pidfile() { [ -f "$1" ] || return 0; local pid; pid=$(head -n1 "$1"); echo "$1 pid $pid $(kill -0 "$pid" 2>/dev/null && echo alive || echo dead)"; }
+            echo "== data"; ls -1a "$data" 2>/dev/null | grep -v '^\.\.\?$' || true
+            files "$data"/{PG_VERSION,postgresql.conf,pgha.conf,pg_hba.conf,postgresql.auto.conf,standby.signal,postmaster.pid}
+            echo "== siblings"; ls -1a "$(dirname "$data")"
+            echo "== archive"; stat -c '%a %U %n' "$archive" 2>/dev/null || true
+            echo "== londiste"; files "$londiste"/*.ini; for f in "$londiste"/pid/*.pid; do pidfile "$f"; done
+            echo "== deployment"; files "$deploy"/*
+            echo "== silkcloud"; files "$home"/.pgpass "$home"/.ssh/*; crontab -l -u silkcloud 2>/dev/null || echo "(no crontab)"
+            echo "== pgbouncer"; files "$bouncer"/*; pidfile "$sock/pgbouncer.pid"
+            psql -X -qAt -h 127.0.0.1 -p {{lab.Inventory.Ports.PgBouncer}} -U pgbadmin pgbouncer -c 'SHOW DATABASES' 2>/dev/null | cut -d'|' -f1-4 || echo "(pgbouncer not answering)"
+            echo "== plan folders left"; ls -d /tmp/pgha-plan-* 2>/dev/null || true
+            """);
+    }
+}
