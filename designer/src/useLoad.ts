@@ -5,7 +5,6 @@ import type { ApiError } from './api/client';
 export function useLoad<T>(load: () => Promise<T>, key: unknown[]) {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<ApiError>();
-  // eslint-disable-next-line react-hooks/exhaustive-deps
   const run = useCallback(load, key);
   const reload = useCallback(() => run().then(d => { setData(d); setError(undefined); }, setError), [run]);
   useEffect(() => { setData(undefined); void reload(); }, [reload]);

@@ -5,6 +5,7 @@ import { diffRunbooks, unionRunbook } from '../model/diff';
 import { toGraph } from '../model/graph';
 import { placeMissing } from '../model/layout';
 import { nodeTypes } from '../StepNodeView';
+import { useShownNodes } from '../useShownNodes';
 
 /** Two versions on one read-only canvas: added green, removed red (struck), changed amber; edges likewise. */
 export function DiffView({ before, after, onClose }: { before: Runbook; after: Runbook; onClose(): void }) {
@@ -19,6 +20,7 @@ export function DiffView({ before, after, onClose }: { before: Runbook; after: R
       edges: g.edges.map(e => ({ ...e, className: `change-${diff.edges.get(e.id)}` })),
     };
   }, [before, after]);
+  const [shown, onNodesChange] = useShownNodes(nodes);
   return (
     <div className="overlay" role="dialog" aria-label="Version diff">
       <div className="overlay-head">
@@ -28,7 +30,7 @@ export function DiffView({ before, after, onClose }: { before: Runbook; after: R
       </div>
       <div className="overlay-canvas">
         <ReactFlowProvider>
-          <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} nodesDraggable={false} nodesConnectable={false} fitView colorMode="system">
+          <ReactFlow nodes={shown} onNodesChange={onNodesChange} edges={edges} nodeTypes={nodeTypes} nodesDraggable={false} nodesConnectable={false} fitView colorMode="system">
             <Background /><Controls showInteractive={false} />
           </ReactFlow>
         </ReactFlowProvider>

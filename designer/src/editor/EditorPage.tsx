@@ -32,6 +32,9 @@ export function EditorPage(props: { id?: string; version?: number; cluster?: Clu
 
 type Panel = 'properties' | 'json' | 'versions';
 
+// A first save moves the page to the runbook's own URL (a new editor); the message goes with it.
+let carriedNotice: string | undefined;
+
 function Editor({ id, version, cluster }: { id?: string; version?: number; cluster?: ClusterInventory }) {
   const catalog = useCatalog();
   const { can } = useSession();
@@ -42,7 +45,7 @@ function Editor({ id, version, cluster }: { id?: string; version?: number; clust
   const [loadError, setLoadError] = useState<ApiError>();
   const [issues, setIssues] = useState<Issue[]>([]);
   const [saveError, setSaveError] = useState<ApiError>();
-  const [notice, setNotice] = useState<string>();
+  const [notice, setNotice] = useState<string | undefined>(() => { const n = carriedNotice; carriedNotice = undefined; return n; });
   const [panel, setPanel] = useState<Panel>('properties');
   const [draftState, setDraftState] = useState<{ version: number; draft: boolean }>();
   const history = useRef(new History<Graph>());
@@ -67,7 +70,8 @@ function Editor({ id, version, cluster }: { id?: string; version?: number; clust
       requestAnimationFrame(() => flow.fitView({ padding: 0.2, maxZoom: 1.2 }));
     }, (e: ApiError) => !cancelled && setLoadError(e));
     return () => { cancelled = true; };
-  }, [id, version, isNew, flow]);
+    // useReactFlow() is a new object on every render; the instance behind it is what counts.
+  }, [id, version, isNew]);
 
   const runbook = useMemo(() => (graph ? toRunbook(graph) : undefined), [graph]);
   const json = useMemo(() => (runbook ? canonical(runbook) : ''), [runbook]);
@@ -81,7 +85,6 @@ function Editor({ id, version, cluster }: { id?: string; version?: number; clust
     }, 300);
     return () => clearTimeout(timer);
     // The canonical text changes exactly when the runbook does.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [json]);
 
   // Unsaved changes: warn before leaving the page or the tab.
@@ -175,7 +178,7 @@ function Editor({ id, version, cluster }: { id?: string; version?: number; clust
       return { ...g, nodes: [...g.nodes.map(n => ({ ...n, selected: false })), ...pasted.nodes.map(n => ({ ...n, selected: true }))], edges: [...g.edges, ...pasted.edges] };
     });
   };
-  const layout = () => { change(g => ({ ...g, nodes: autoLayout(g.nodes, g.edges) })); requestAnimationFrame(() => flow.fitView({ padding: 0.2 })); };
+  const layout = () => { change(g => ({ ...g, nodes: autoLayout(g.nodes, g.edges) })); requestAnimationFrame(() => flow.fitView({ padding: 0.2, maxZoom: 1.2 })); };
 
   const save = async () => {
     if (!runbook || !editable) return;
@@ -186,8 +189,9 @@ function Editor({ id, version, cluster }: { id?: string; version?: number; clust
       setGraph(g => (g ? { ...g, header } : g));
       setBaseline(canonical({ ...runbook, ...header }));
       setDraftState({ version: saved.version, draft: isDraft(saved) });
-      setNotice(`Saved as version ${saved.version}${isDraft(saved) ? ' (draft: an approver publishes it before runs use it)' : ''}`);
-      if (isNew) { setLeaveGuard(undefined); navigate(`/runbooks/${encodeURIComponent(saved.id)}`, true); }
+      const message = `Saved as version ${saved.version}${isDraft(saved) ? ' (draft: an approver publishes it before runs use it)' : ''}`;
+      setNotice(message);
+      if (isNew) { carriedNotice = message; setLeaveGuard(undefined); navigate(`/runbooks/${encodeURIComponent(saved.id)}`, true); }
     } catch (e) {
       const error = e as ApiError;
       setSaveError(error);

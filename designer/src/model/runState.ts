@@ -1,4 +1,4 @@
-import type { NodeState, Runbook, RunEvent, RunView } from '../api/types';
+import type { Runbook, RunEvent, RunView } from '../api/types';
 import { edgeId } from './graph';
 
 /** The colour classes of the viewer; the server's states (RuntimeViews.NodeStateView) map onto them. */
@@ -16,14 +16,20 @@ export function shadeOf(state: string | undefined): Shade {
   }
 }
 
-/** The connections the run took: from a node that ended with that outcome to a node that was reached. */
-export function takenEdges(runbook: Runbook, nodes: NodeState[]): Set<string> {
-  const byId = new Map(nodes.map(n => [n.nodeId, n]));
+/**
+ * The connections the run took: from a node that ended with that outcome to a node that was reached. A node state
+ * without an outcome (the server leaves it empty for a decided approval) falls back to its last journal entry's.
+ */
+export function takenEdges(runbook: Runbook, run: Pick<RunView, 'nodes' | 'journal'>): Set<string> {
+  const byId = new Map(run.nodes.map(n => [n.nodeId, n]));
+  const outcome = (id: string) => byId.get(id)?.outcome ?? [...run.journal].reverse().find(j => j.nodeId === id && j.outcome)?.outcome;
   const reached = (id: string) => { const s = byId.get(id)?.state; return s !== undefined && s !== 'NotStarted' && s !== 'Skipped'; };
   const taken = new Set<string>();
   for (const c of runbook.connections) {
-    const from = byId.get(c.from);
-    if (from?.outcome === c.outcome && reached(c.to)) taken.add(edgeId(c));
+    const ended = outcome(c.from);
+    // Without any outcome on record, an edge into a reached node from an ended one is the only explanation.
+    const took = ended !== undefined ? ended === c.outcome : byId.get(c.from)?.endedAt != null;
+    if (took && reached(c.to)) taken.add(edgeId(c));
   }
   return taken;
 }

@@ -12,8 +12,11 @@ import { ProblemBanner } from '../ProblemBanner';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { nodeTypes } from '../StepNodeView';
+import { useShownNodes } from '../useShownNodes';
 import { NodeDetails } from './NodeDetails';
 import { Timeline } from './Timeline';
+
+const none: StepNode[] = [];
 
 export function RunPage({ runId, node }: { runId: string; node?: string }) {
   return <ReactFlowProvider><Viewer runId={runId} initialNode={node} /></ReactFlowProvider>;
@@ -39,7 +42,8 @@ function Viewer({ runId, initialNode }: { runId: string; initialNode?: string })
       requestAnimationFrame(() => flow.fitView({ padding: 0.2, maxZoom: 1.2 }));
     }, e => !cancelled && setError(e));
     return () => { cancelled = true; };
-  }, [runId, flow]);
+    // useReactFlow() is a new object on every render; the instance behind it is what counts.
+  }, [runId]);
 
   // Live: apply each event at once, and re-read the snapshot when a node starts or ends (journal, approvals).
   useEffect(() => {
@@ -65,7 +69,7 @@ function Viewer({ runId, initialNode }: { runId: string; initialNode?: string })
     if (!runbook || !run) return undefined;
     const g = toGraph(runbook);
     const states = new Map(run.nodes.map(n => [n.nodeId, n]));
-    const taken = takenEdges(runbook, run.nodes);
+    const taken = takenEdges(runbook, run);
     const finished = isFinished(run.run.status);
     const nodes = placeMissing(g.nodes, g.edges).map(n => {
       const s = states.get(n.id);
@@ -84,6 +88,8 @@ function Viewer({ runId, initialNode }: { runId: string; initialNode?: string })
     });
     return { nodes, edges };
   }, [runbook, run, selected]);
+
+  const [nodes, onNodesChange] = useShownNodes(graph?.nodes ?? none);
 
   if (error) return <ProblemBanner error={error} what={`run ${runId}`} />;
   if (!run || !graph) return <p className="centered">Loading run…</p>;
@@ -111,7 +117,7 @@ function Viewer({ runId, initialNode }: { runId: string; initialNode?: string })
       {r.error && <div className="problem">{r.error}</div>}
       <div className="workspace viewer-workspace">
         <div className="canvas">
-          <ReactFlow nodes={graph.nodes} edges={graph.edges} nodeTypes={nodeTypes} nodesDraggable={false} nodesConnectable={false}
+          <ReactFlow nodes={nodes} onNodesChange={onNodesChange} edges={graph.edges} nodeTypes={nodeTypes} nodesDraggable={false} nodesConnectable={false}
             onNodeClick={(_, n) => setSelected(n.id)} onPaneClick={() => setSelected(undefined)} colorMode="system" minZoom={0.1}
             defaultEdgeOptions={{ type: 'smoothstep' }} onlyRenderVisibleElements={graph.nodes.length > 100}>
             <Background /><Controls showInteractive={false} /><MiniMap pannable zoomable nodeClassName={n => `mini-${(n.data as { shade?: string }).shade ?? ''}`} />
