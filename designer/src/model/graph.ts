@@ -6,6 +6,8 @@ export interface StepData extends Record<string, unknown> {
   step: Omit<RunbookNode, 'position'>;
   /** False for a node the file placed nowhere: saving keeps it unplaced until someone moves it. */
   placed: boolean;
+  /** The member order of the node as written, so saving does not reshuffle a hand-written file. */
+  order?: string[];
 }
 export type StepNode = Node<StepData, 'step'>;
 export interface LinkData extends Record<string, unknown> { outcome: string }
@@ -43,7 +45,7 @@ export function toGraph(runbook: Runbook): Graph {
         id: n.id, type: 'step' as const,
         // Unplaced nodes get a provisional spot; auto-layout places them properly when the graph is shown.
         position: position ? { x: position.x, y: position.y } : { x: 0, y: i * 100 },
-        data: { step, placed: position !== undefined },
+        data: { step, placed: position !== undefined, order: Object.keys(n) },
       };
     }),
     edges: connections.map(c => ({
@@ -55,11 +57,16 @@ export function toGraph(runbook: Runbook): Graph {
 export function toRunbook(graph: Graph): Runbook {
   return {
     ...graph.header,
-    nodes: graph.nodes.map(n => n.data.placed
+    nodes: graph.nodes.map(n => ordered(n.data.placed
       ? { ...n.data.step, position: { x: round(n.position.x), y: round(n.position.y) } }
-      : { ...n.data.step }),
+      : { ...n.data.step }, n.data.order)),
     connections: graph.edges.map(e => ({ from: e.source, outcome: e.data?.outcome ?? e.sourceHandle ?? '', to: e.target })),
   };
+}
+
+function ordered(node: RunbookNode, order: string[] = []): RunbookNode {
+  const keys = [...order.filter(k => k in node), ...Object.keys(node).filter(k => !order.includes(k))];
+  return Object.fromEntries(keys.map(k => [k, node[k as keyof RunbookNode]])) as unknown as RunbookNode;
 }
 
 // Dragging leaves sub-pixel positions; whole numbers keep saved files readable and diffs quiet.
