@@ -31,8 +31,8 @@ after(async () => {
 });
 
 /** A fresh browser context signed in with the key of `role` (each context has its own session storage). */
-async function signedIn(role, path = '/') {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+async function signedIn(role, path = '/', options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
   page.on('pageerror', e => pageErrors.push(`${role}: ${e.message}`));
   await page.goto(server.url + path);
@@ -69,7 +69,7 @@ describe('designer in Chromium against the real server', () => {
     await page.close();
   });
 
-  test('build a runbook by dragging, connect an outcome, fix validation errors, save, reload, edit as JSON', async () => {
+  test('build a runbook by dragging, connect an outcome, fix validation errors, save, reload, edit as JSON, copy/paste/undo, diff two versions', async () => {
     const id = `e2e-editor-${stamp}`;
     const page = await signedIn('operator', '/runbooks/new');
     await page.waitForSelector('.toolbox');
@@ -153,6 +153,29 @@ describe('designer in Chromium against the real server', () => {
     await page.fill('[aria-label="Runbook JSON"]', JSON.stringify(edited, null, 2));
     await page.waitForSelector('[data-node=delay-1] .step-title:has-text("Wait a second")');
     assert.match(await page.locator('.toolbar h1').textContent(), /unsaved/);
+
+    // Copy, paste, delete and undo on the canvas.
+    await page.locator('[data-node=delay-1]').click();
+    await page.keyboard.press('Control+c');
+    await page.keyboard.press('Control+v');
+    await page.waitForSelector('[data-node=delay-2]');
+    await page.keyboard.press('Delete');
+    await page.waitForSelector('[data-node=delay-2]', { state: 'detached' });
+    await page.keyboard.press('Control+z');
+    await page.waitForSelector('[data-node=delay-2]');
+    await page.keyboard.press('Delete');
+    await page.waitForSelector('[data-node=delay-2]', { state: 'detached' });
+
+    // Version 2, and the diff of the two versions: the retitled node is marked changed.
+    await page.keyboard.press('Control+s');
+    await page.waitForSelector('.notice:has-text("Saved as version 2")');
+    await page.click('button:has-text("Versions")');
+    await page.check('[aria-label="compare version 1"]');
+    await page.check('[aria-label="compare version 2"]');
+    await page.click('button:has-text("Compare")');
+    await page.waitForSelector('[aria-label="Version diff"] [data-node=delay-1].change-changed');
+    assert.equal(await page.locator('[aria-label="Version diff"] [data-node=log-1].change-changed').count(), 0);
+    await page.screenshot({ path: join(artifacts, 'editor-diff.png') });
     await page.context().close();
   });
 
@@ -233,7 +256,7 @@ describe('designer in Chromium against the real server', () => {
       nodes: Array.from({ length: count }, (_, i) => ({ id: `n${i}`, activity: 'Log', inputs: { message: `step ${i}` } })),
       connections: Array.from({ length: count - 1 }, (_, i) => ({ from: `n${i}`, outcome: 'Done', to: `n${i + 1}` })),
     });
-    const page = await signedIn('operator', '/runbooks');
+    const page = await signedIn('operator', '/runbooks', { colorScheme: 'dark' });
     const started = Date.now();
     await page.evaluate(path => { history.pushState(null, '', path); dispatchEvent(new PopStateEvent('popstate')); }, `/runbooks/${id}`);
     await page.waitForSelector('.react-flow__node');
@@ -248,7 +271,7 @@ describe('designer in Chromium against the real server', () => {
     await page.waitForSelector('[aria-label="Node properties"]');
     const interactive = Date.now() - started;
     console.log(`# designer: 200-node runbook rendered in ${rendered} ms, interactive (node selected, properties shown) in ${interactive} ms`);
-    await page.screenshot({ path: join(artifacts, 'editor-200-nodes.png') });
+    await page.screenshot({ path: join(artifacts, 'editor-200-nodes-dark.png') });
     await page.context().close();
   });
 
