@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFrames } from '../src/api/events';
+import { isDraft } from '../src/api/runbooks';
+import { keyOf } from '../src/shortcuts';
 import type { Runbook, RunView } from '../src/api/types';
 import { diffRunbooks, unionRunbook } from '../src/model/diff';
 import { History } from '../src/model/history';
@@ -86,5 +88,21 @@ describe('start form', () => {
       type: 'object', required: ['maxLagBytes'],
       properties: { maxLagBytes: { type: 'integer', title: 'maxLagBytes', description: 'bytes', default: 0 } },
     });
+  });
+});
+
+describe('drafts and shortcuts', () => {
+  it('reads a draft from whatever the server says about a version', () => {
+    expect(isDraft({ status: 'Draft' })).toBe(true);
+    expect(isDraft({ status: 'published' })).toBe(false);
+    expect(isDraft({ published: false })).toBe(true);
+    expect(isDraft({})).toBe(false);
+  });
+
+  it('names keys the way the pages register them', () => {
+    expect(keyOf(new KeyboardEvent('keydown', { key: 'z', ctrlKey: true, shiftKey: true }))).toBe('mod+shift+z');
+    expect(keyOf(new KeyboardEvent('keydown', { key: 's', metaKey: true }))).toBe('mod+s');
+    expect(keyOf(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true }))).toBe('mod+enter');
+    expect(keyOf(new KeyboardEvent('keydown', { key: '/' }))).toBe('/');
   });
 });
