@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Runbook } from '../src/api/types';
 import { newNodeId, normalize, toGraph, toRunbook } from '../src/model/graph';
-import { autoLayout, placeMissing } from '../src/model/layout';
+import { autoLayout, layeredLayout, placeMissing } from '../src/model/layout';
 
 const workflows = join(__dirname, '..', '..', 'workflows');
 const files = readdirSync(workflows).filter(f => f.endsWith('.json'));
@@ -39,6 +39,14 @@ describe('runbook JSON <-> canvas graph', () => {
     expect(toRunbook(toGraph(normalize(served as unknown as Runbook)))).toEqual({
       id: 'r', version: 2, name: 'r', start: 'a', inputs: { x: { type: 'integer', required: false } },
       nodes: [{ id: 'a', activity: 'Log', inputs: { message: 'm' } }], connections: [] });
+  });
+
+  it('places unplaced nodes in columns by their distance from the start, the branches of a Fork side by side', () => {
+    const graph = toGraph({ id: 'r', version: 1, name: 'r', start: 'a', nodes: ['a', 'fork', 'x', 'y', 'join'].map(id => ({ id, activity: 'Log' })),
+      connections: [{ from: 'a', outcome: 'Done', to: 'fork' }, { from: 'fork', outcome: 'Done', to: 'x' }, { from: 'fork', outcome: 'Done', to: 'y' },
+        { from: 'x', outcome: 'Done', to: 'join' }, { from: 'y', outcome: 'Done', to: 'join' }] });
+    const at = Object.fromEntries(layeredLayout(graph.nodes, graph.edges).map(n => [n.id, n.position]));
+    expect([at.a.x < at.fork.x, at.fork.x < at.x.x, at.x.x === at.y.x, at.x.y !== at.y.y, at.join.x > at.x.x]).toEqual([true, true, true, true, true]);
   });
 
   it('names a new node after its activity, never reusing an id', () => {
