@@ -228,6 +228,7 @@ describe('designer in Chromium against the real server', () => {
     await approver.click(`a:has-text("Promote the standby?")`);
     await approver.waitForURL(`**${runPath}?node=approve`);
     await approver.fill('[aria-label=Approval] textarea', 'lag is zero, go');
+    await approver.screenshot({ path: join(artifacts, 'run-approval.png') });
     await approver.click('[aria-label=Approval] button:has-text("Approve")');
 
     // Both the approver's and the operator's pages follow live to the end.

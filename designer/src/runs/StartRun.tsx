@@ -37,7 +37,8 @@ export function StartRun({ runbookId }: { runbookId?: string }) {
   const schema = useMemo(() => (runbook ? inputSchema(runbook) : undefined), [runbook]);
   const start = async () => {
     try {
-      const run = await startRun({ runbook: id, version: runbook?.version, cluster: cluster || undefined, inputs, dryRun });
+      // No version: the server runs the one it considers current (the latest; the published one once drafts exist).
+      const run = await startRun({ runbook: id, cluster: cluster || undefined, inputs, dryRun });
       navigate(`/runs/${encodeURIComponent(run.run.runId)}`);
     } catch (e) { setError(e as ApiError); }
   };
