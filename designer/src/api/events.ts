@@ -82,7 +82,8 @@ export function watchRun(runId: string, watch: RunWatch, finished: (run: RunView
       failures++;
     }
     if (stopped) return;
-    if (ended) { watch.onMode('ended'); await poll(); return; }
+    // One last read: the stream's last event carries less than the run's final snapshot.
+    if (ended) { if (!(await poll())) watch.onMode('ended'); return; }
     // A stream that ends without run.ended (server restart, proxy) or fails: reconnect, polling meanwhile.
     if (failures >= 3) {
       watch.onMode('polling');
