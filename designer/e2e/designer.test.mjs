@@ -243,6 +243,13 @@ describe('designer in Chromium against the real server', () => {
     assert.equal(await operator.locator('.timeline-row').count(), 4);
     await operator.screenshot({ path: join(artifacts, 'run-finished.png') });
 
+    // The run list, filtered by status and runbook (the filters are in the URL).
+    await operator.goto(`${server.url}/runs?status=Completed&runbook=${id}`);
+    await operator.waitForSelector(`table.list a:has-text("${runId}")`);
+    assert.equal(await operator.locator('table.list tbody tr').count(), 1);
+    await operator.selectOption('.filters select', 'Failed');
+    await operator.waitForSelector('table.list td:has-text("No runs match")');
+
     const decided = (await server.call('viewer', 'GET', `/api/runs/${runId}`)).body.approvals[0];
     assert.equal(decided.decidedBy, 'bob-approver');
     assert.equal(decided.comment, 'lag is zero, go');
