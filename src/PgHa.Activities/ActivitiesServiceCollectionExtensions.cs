@@ -2,6 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using PgHa.Activities.Checks;
+using PgHa.Activities.Clusters;
+using PgHa.Activities.Londiste;
+using PgHa.Activities.Postgres;
 using PgHa.Activities.Hosts;
 using PgHa.Activities.PgBouncer;
 using PgHa.Activities.Scripts;
@@ -13,7 +16,7 @@ namespace PgHa.Activities;
 
 public static class ActivitiesServiceCollectionExtensions
 {
-    /// <summary>The PostgreSQL HA activities (InstallPackage, UploadScripts, RunRemoteScript, SwitchPgBouncer, SmokeTest, CheckCluster) and the SSH pool they share.</summary>
+    /// <summary>The PostgreSQL HA activities (hosts, scripts, pgbouncer, PostgreSQL, Londiste, checks, roles) and the SSH pool they share.</summary>
     public static IServiceCollection AddPostgresHaActivities(this IServiceCollection services, Action<ScriptOptions>? configure = null)
     {
         var options = new ScriptOptions();
@@ -27,6 +30,15 @@ public static class ActivitiesServiceCollectionExtensions
         services.AddActivity<SwitchPgBouncer>();
         services.AddActivity<SmokeTest>();
         services.AddActivity<CheckCluster>();
+        services.AddActivity<PausePgBouncer>();
+        services.AddActivity<ResumePgBouncer>();
+        services.AddActivity<StopPostgres>();
+        services.AddActivity<StartPostgres>();
+        services.AddActivity<WaitForLsn>();
+        services.AddActivity<PromoteStandby>();
+        services.AddActivity<RejoinAsStandby>();
+        services.AddActivity<MoveLondisteRoot>();
+        services.AddActivity<SetClusterRoles>();
         return services;
     }
 }

@@ -63,9 +63,8 @@ public sealed class ScriptDeployment(ClusterHosts cluster, ScriptOptions options
         var files = scripts is null
             ? Directory.EnumerateFiles(ScriptsDirectory, "*.sh").Order(StringComparer.Ordinal).ToList()
             : scripts.Select(LocalScript).Concat(Libraries()).Distinct().ToList();
-        var report = UploadReport.Empty;
-        foreach (var file in files)
-            report = report.Add(await remote.UploadFileAsync(file, directory + "/" + Path.GetFileName(file), new UploadOptions { Mode = ScriptMode }, ct));
+        var report = await remote.UploadFilesAsync(files.Select(f => (f, directory + "/" + Path.GetFileName(f))).ToList(),
+            new UploadOptions { Mode = ScriptMode }, ct);
 
         var env = Path.Combine(Path.GetTempPath(), $"pgha-env-{Guid.NewGuid():N}");
         try

@@ -33,6 +33,15 @@ public sealed record ClusterInventory
 
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Setting that picks pgbouncer's pool_mode: transaction (the default) or session.</summary>
+    public const string PoolModeSetting = "pgbouncerPoolMode";
+
+    /// <summary>
+    /// transaction unless the settings say session: in transaction pooling PAUSE waits only for running transactions,
+    /// so clients that hold their connection (every application pool) survive a switchover.
+    /// </summary>
+    public string PgBouncerPoolMode => Settings.TryGetValue(PoolModeSetting, out var mode) && mode == "session" ? "session" : "transaction";
+
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,

@@ -118,6 +118,8 @@ public static partial class ClusterValidator
         for (var i = 0; i < inventory.Databases.Count; i++)
             if (!DatabasePattern().IsMatch(inventory.Databases[i]))
                 errors.Add(new($"databases[{i}]", $"'{inventory.Databases[i]}' is not a plain database name (letters, digits, '_')"));
+        if (inventory.Settings.TryGetValue(ClusterInventory.PoolModeSetting, out var poolMode) && poolMode is not ("transaction" or "session"))
+            errors.Add(new($"settings.{ClusterInventory.PoolModeSetting}", $"'{poolMode}' is not a pool mode PgHaWorkflows supports; use \"transaction\" (held client connections survive a switchover) or \"session\""));
         return errors;
     }
 

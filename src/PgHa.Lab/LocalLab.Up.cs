@@ -353,12 +353,13 @@ public sealed partial class LocalLab
 
     private async Task WriteInventoryAndSecretsAsync()
     {
+        var roles = LabTopology.Hosts.ToDictionary(h => h.Role, h => h.Name);
         var inventory = new ClusterInventory
         {
             Id = "lab",
             Name = "Local PGHA lab",
             Hosts = LabTopology.Hosts.Select(h => new ClusterHost { Name = h.Name, Address = h.Address }).ToList(),
-            Roles = LabTopology.Hosts.ToDictionary(h => h.Role, h => h.Name),
+            Roles = KeptRoles() ?? roles,
             Accounts = new ClusterAccounts
             {
                 Admin = new ClusterAccount { User = LabTopology.AdminUser, KeyFile = KeyFile(LabTopology.AdminUser) },
@@ -370,6 +371,17 @@ public sealed partial class LocalLab
             Settings = new Dictionary<string, string> { ["labDirectory"] = LabDirectory },
         };
         await File.WriteAllTextAsync(InventoryFile, inventory.ToJson()).ConfigureAwait(false);
+
+        // Roles a failover handed over (written back by 'pgha up') survive the rewrite when they still name the lab's hosts.
+        IReadOnlyDictionary<string, string>? KeptRoles()
+        {
+            try
+            {
+                var kept = File.Exists(InventoryFile) ? ClusterInventory.FromJson(File.ReadAllText(InventoryFile)).Roles : null;
+                return kept is not null && kept.Keys.Order().SequenceEqual(roles.Keys.Order()) && kept.Values.Order().SequenceEqual(roles.Values.Order()) ? kept : null;
+            }
+            catch (System.Text.Json.JsonException) { return null; }
+        }
 
         var values = SecretNames.Values.ToDictionary(name => name,
             _ => RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 32));

@@ -19,7 +19,15 @@ public sealed class PostgresProbe
             await using var connection = await OpenAsync(endpoint, cancellationToken).ConfigureAwait(false);
             // A completed login proves more than an open port: the postmaster accepts sessions.
             await using var command = new NpgsqlCommand("SELECT 1", connection);
-            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException e)
+            {
+                // Logged in but the query is held or refused, e.g. by a paused pgbouncer: not up, and why.
+                throw PostgresProbeException.ForQuery(endpoint, "SELECT 1", e);
+            }
             return new Reachability(true, null, "up", clock.Elapsed, connection.PostgreSqlVersion.ToString());
         }
         catch (PostgresProbeException e)

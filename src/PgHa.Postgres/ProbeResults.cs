@@ -137,3 +137,40 @@ public sealed record LsnWaitResult(
         : $"{Position} LSN did not reach {Target} within {Elapsed.TotalMilliseconds:F0} ms; last seen {(LastSeen?.ToString() ?? "unknown")}" +
           (LastError is null ? "" : $"; last error: {LastError}");
 }
+
+/// <summary>
+/// A Londiste subscriber as its provider sees it (PgQ 3.5). Lag is PgQ's: the age of the last tick the consumer
+/// finished, so it also grows while the ticker (pgqd) is idle or down; <see cref="CaughtUp"/> tells those apart.
+/// </summary>
+public sealed record LondisteSubscription(
+    string Queue,
+    string SubscriberNode,
+    bool QueueExists,
+    // now() − time of the queue's newest tick: how long pgqd has not ticked.
+    TimeSpan? TickerLag,
+    // pgqd ticks an idle queue this often, so a ticker lag up to it is normal.
+    TimeSpan? TickerIdlePeriod,
+    long? NewestTick,
+    // Events inserted after the newest tick: not yet visible to any consumer.
+    long? EventsNotYetTicked,
+    // From pgq_node.subscriber_info: the consumer name the subscriber's worker registered on the provider.
+    string? WorkerName,
+    bool ConsumerRegistered,
+    TimeSpan? ConsumerLag,
+    // now() − when the consumer last took or finished a batch.
+    TimeSpan? ConsumerLastSeen,
+    long? ConsumerLastTick,
+    long? CurrentBatch,
+    // Events in ticks the consumer has not finished yet.
+    long? PendingEvents)
+{
+    /// <summary>The consumer has finished the newest tick: every change the ticker published has been applied.</summary>
+    public bool CaughtUp => ConsumerLastTick is { } last && NewestTick is { } newest && last >= newest;
+}
+
+/// <summary>A row of londiste.table_info: a table a node knows for a queue, and its copy state (merge_state).</summary>
+public sealed record LondisteTable(string Name, bool Local, string? MergeState)
+{
+    /// <summary>'ok': the initial copy is done and the table follows the queue. NULL, 'in-copy', 'catching-up', 'wanna-sync:…', 'do-sync:…' are not.</summary>
+    public bool InSync => MergeState == "ok";
+}

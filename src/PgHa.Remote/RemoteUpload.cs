@@ -32,6 +32,10 @@ public sealed partial class RemoteHost
     public Task<UploadReport> UploadFileAsync(string localFile, string remotePath, UploadOptions? options = null, CancellationToken ct = default) =>
         UploadAsync([(localFile, remotePath)], [], options ?? new UploadOptions(), ct);
 
+    /// <summary>Uploads several files with one checksum round trip; files whose SHA-256 already matches are skipped.</summary>
+    public Task<UploadReport> UploadFilesAsync(IReadOnlyList<(string Local, string Remote)> files, UploadOptions? options = null, CancellationToken ct = default) =>
+        UploadAsync(files, [], options ?? new UploadOptions(), ct);
+
     /// <summary>Uploads a folder tree; files whose SHA-256 already matches on the host are skipped.</summary>
     public Task<UploadReport> UploadDirectoryAsync(string localDirectory, string remoteDirectory, UploadOptions? options = null, CancellationToken ct = default)
     {

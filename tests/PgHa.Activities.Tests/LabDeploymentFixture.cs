@@ -49,10 +49,12 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
         await Runtime.StartAsync(CancellationToken.None);
 
         foreach (var id in new[] { "environment-preparation", "deployment-preparation", "deployment" })
-            await Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(RunbookFileTests.WorkflowsDirectory(), id + ".json")), "test", asNextVersion: false);
+            await Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(WorkflowsDirectory(), id + ".json")), "test", asNextVersion: false);
         Inventory = (await Services.GetRequiredService<ClusterDirectory>().ImportAsync(await File.ReadAllTextAsync(Lab.InventoryFile), "test")).Inventory;
         SecretValues = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Lab.SecretsFile))!;
     }
+
+    internal static string WorkflowsDirectory() => Path.GetDirectoryName(new ScriptOptions().ResolveScriptsDirectory())!;
 
     public string Secret(string purpose) => SecretValues[Inventory.Secrets[purpose]];
 

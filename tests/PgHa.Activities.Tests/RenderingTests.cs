@@ -86,17 +86,22 @@ public sealed class RenderingTests
         Assert.DoesNotContain("* =", ini);
     }
 
-    [Fact]
-    public void Pgbouncer_ini_written_by_the_script_equals_the_activitys()
+    [Theory]
+    [InlineData(null, "transaction")]
+    [InlineData("transaction", "transaction")]
+    [InlineData("session", "session")]
+    public void Pgbouncer_pool_mode_follows_the_cluster_setting_and_defaults_to_transaction(string? setting, string expected)
     {
-        // pgbouncer_master.sh and SwitchPgBouncer must write byte-identical files, or each would see the other's as "changed".
         var inventory = Inventory();
-        var env = PgHaEnvironment.Render(inventory, "db-a");
-        var scripts = new ScriptOptions().ResolveScriptsDirectory();
-        // The real shell function renders; only its file write is stubbed to print instead.
-        var render = SourceInBash(env,
-            $"write_atomic() {{ cat; }}; pid_alive() {{ exit 0; }}; die() {{ :; }}; PGBOUNCER_INI=/dev/null; PGBOUNCER_AUTH_FILE=\"$PGBOUNCER_CONFIG_PATH/userlist.txt\"; " +
-            $"PGBOUNCER_PID=\"$SOCKET_DIR/pgbouncer.pid\"; PGBOUNCER_POOL_SIZE=20; . '{scripts}/pgha_pgbouncer.sh'; point_pgbouncer_at 10.0.0.2");
-        Assert.Equal(PgBouncerLayout.Config(inventory, "10.0.0.2").RenderIni().TrimEnd('\n').Split('\n').Where(l => l.Length > 0), render);
+        if (setting is not null) inventory = inventory with { Settings = new Dictionary<string, string> { [ClusterInventory.PoolModeSetting] = setting } };
+        Assert.Contains($"\npool_mode = {expected}\n", PgBouncerLayout.Config(inventory, "10.0.0.1").RenderIni());
+    }
+
+    [Fact]
+    public void A_pool_mode_other_than_transaction_or_session_is_refused_naming_the_setting()
+    {
+        var inventory = Inventory() with { Settings = new Dictionary<string, string> { [ClusterInventory.PoolModeSetting] = "statement" } };
+        var error = Assert.Single(ClusterValidator.Validate(inventory, checkFiles: false));
+        Assert.Equal("settings.pgbouncerPoolMode", error.Field);
     }
 }

@@ -104,24 +104,43 @@ public sealed class PgClusterFixture : IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
-    private async Task SetUpStandby()
+    private Task SetUpStandby() => CloneStandbyAsync(StandbyData, StandbyPort, StandbyClusterName, SlotName, "standby.log");
+
+    /// <summary>pg_basebackup of the primary into <paramref name="dataDir"/>, started as a streaming standby on its own port (with a slot when one is named).</summary>
+    private async Task CloneStandbyAsync(string dataDir, int port, string clusterName, string? slot, string logName)
     {
         var passFile = await WriteOwnedFile("replicator.pgpass", $"127.0.0.1:{PrimaryPort}:*:replicator:{_replicatorPassword}\n");
-        await RunAsOsUser("/usr/bin/env", $"PGPASSFILE={passFile}", Path.Combine(PgBin, "pg_basebackup"),
+        string[] slotArgs = slot is null ? [] : ["-C", "-S", slot];
+        await RunAsOsUser("/usr/bin/env", [$"PGPASSFILE={passFile}", Path.Combine(PgBin, "pg_basebackup"),
             "-h", "127.0.0.1", "-p", PrimaryPort.ToString(), "-U", "replicator", "-w",
-            "-D", StandbyData, "-R", "-X", "stream", "-C", "-S", SlotName, "-c", "fast", "--no-sync");
-        var autoConf = await File.ReadAllTextAsync(Path.Combine(StandbyData, "postgresql.auto.conf"));
+            "-D", dataDir, "-R", "-X", "stream", .. slotArgs, "-c", "fast", "--no-sync"]);
+        var autoConf = await File.ReadAllTextAsync(Path.Combine(dataDir, "postgresql.auto.conf"));
         if (!autoConf.Contains("passfile", StringComparison.Ordinal))
             // The standby's WAL receiver must find the password the same way pg_basebackup did.
-            await File.AppendAllTextAsync(Path.Combine(StandbyData, "postgresql.auto.conf"),
+            await File.AppendAllTextAsync(Path.Combine(dataDir, "postgresql.auto.conf"),
                 $"primary_conninfo = 'host=127.0.0.1 port={PrimaryPort} user=replicator passfile=''{passFile}'''\n");
-        await File.AppendAllTextAsync(Path.Combine(StandbyData, "postgresql.conf"), $"""
+        await File.AppendAllTextAsync(Path.Combine(dataDir, "postgresql.conf"), $"""
 
-            port = {StandbyPort}
-            cluster_name = '{StandbyClusterName}'
+            port = {port}
+            cluster_name = '{clusterName}'
             """ + "\n");
-        await StartPostgres(StandbyData, "standby.log");
+        await StartPostgres(dataDir, logName);
     }
+
+    /// <summary>
+    /// Another streaming standby (no slot) named <paramref name="name"/>, for a test that must change a standby's fate
+    /// (promote it) without touching the shared one. Stopped with <see cref="StopExtraStandbyAsync"/> or at teardown.
+    /// </summary>
+    public async Task<PostgresEndpoint> StartExtraStandbyAsync(string name)
+    {
+        var port = FreePort();
+        await CloneStandbyAsync(Path.Combine(Root, name), port, name, slot: null, name + ".log");
+        return StandbyMonitor with { Port = port };
+    }
+
+    public Task PromoteExtraStandbyAsync(string name) => RunAsOsUser(Path.Combine(PgBin, "pg_ctl"), "-D", Path.Combine(Root, name), "-w", "promote");
+
+    public Task StopExtraStandbyAsync(string name) => RunAsOsUser(Path.Combine(PgBin, "pg_ctl"), "-D", Path.Combine(Root, name), "-m", "fast", "-w", "stop");
 
     private async Task SetUpBouncer()
     {

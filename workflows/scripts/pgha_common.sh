@@ -70,14 +70,35 @@ start_postgres() {
     wait_until 60 "PostgreSQL to accept connections" pg_isready -q
 }
 
-# Fast shutdown (a clean checkpoint), then immediate; never SIGKILL, never postmaster.pid by hand.
-stop_postgres() {
-    pg_running || return 0
-    log "stopping PostgreSQL in $DATA_PATH (fast)"
-    pg_ctl -D "$DATA_PATH" -m fast -w -t 90 stop >/dev/null \
-        || pg_ctl -D "$DATA_PATH" -m immediate -w -t 30 stop >/dev/null \
-        || die "PostgreSQL in $DATA_PATH did not stop"
+# wait_briefly SECONDS DESCRIPTION COMMAND...: like wait_until, polling every 10 ms, for the steps of a switchover
+# that clients wait on (pg_ctl -w and pg_promote(wait) poll in 100 ms steps).
+wait_briefly() {
+    local limit=$1 what=$2; shift 2
+    local end=$((SECONDS + limit))
+    until "$@"; do
+        (( SECONDS < end )) || { log "timed out after ${limit}s waiting for $what"; return 1; }
+        sleep 0.01
+    done
 }
+postmaster_gone() { [ ! -e "$DATA_PATH/postmaster.pid" ]; }
+
+# stop_postgres [fast|smart|immediate] [SECONDS]: a fast stop writes a clean shutdown checkpoint; one that does not end
+# in time becomes immediate. Never SIGKILL, never postmaster.pid by hand.
+stop_postgres() {
+    local mode=${1:-fast} limit=${2:-90}
+    [[ "$mode" =~ ^(fast|smart|immediate)$ ]] || die "stop mode '$mode' must be fast, smart or immediate"
+    pg_running || return 0
+    log "stopping PostgreSQL in $DATA_PATH ($mode)"
+    pg_ctl -D "$DATA_PATH" -m "$mode" -W stop >/dev/null || pg_running || return 0
+    wait_briefly "$limit" "PostgreSQL to stop ($mode)" postmaster_gone && return 0
+    [ "$mode" != immediate ] || die "PostgreSQL in $DATA_PATH did not stop"
+    log "the $mode stop did not end within ${limit}s; stopping immediately"
+    pg_ctl -D "$DATA_PATH" -m immediate -W stop >/dev/null || true
+    wait_briefly 30 "PostgreSQL to stop (immediate)" postmaster_gone || die "PostgreSQL in $DATA_PATH did not stop"
+}
+
+# control_value LABEL: one line of pg_controldata (e.g. "Latest checkpoint location").
+control_value() { pg_controldata -D "$DATA_PATH" | sed -n "s/^$1: *//p"; }
 
 # pid_alive PIDFILE PATTERN: the pid in the file is running and is the expected program (no stale or reused pid).
 pid_alive() {

@@ -7,22 +7,25 @@ namespace PgHa.Activities.Checks;
 
 public sealed record CheckClusterInput
 {
-    [Description("Role or host → expected live state: primary, standby (streaming from the primary named here), replica (writable Londiste leaf), up, or down.")]
+    [Description("Role or host → expected live state: primary, standby (listed as streaming in the expected primary's pg_stat_replication, on its timeline), replica (writable Londiste leaf whose consumer keeps up), up, or down.")]
     public required IReadOnlyDictionary<string, string> Expect { get; init; }
 
-    [Description("Largest replay lag in bytes a standby may have; unset = not checked.")]
+    [Description("Largest replay lag in bytes each expected standby may have on its primary (an unknown lag fails); unset = not checked.")]
     public long? MaxLagBytes { get; init; }
 
-    [Description("pgbouncer hosts to inspect (SHOW DATABASES).")]
+    [Description("Largest PgQ lag in seconds of a replica's Londiste consumer that has not applied the newest tick yet; also how long pgqd may stay silent beyond the queue's idle period.")]
+    public double MaxReplicaLagSeconds { get; init; } = 60;
+
+    [Description("pgbouncer hosts to inspect: SHOW DATABASES (paused or disabled fails) and a query through each to every replicated database (a paused pooler does not answer).")]
     public IReadOnlyList<string> PgbouncerHosts { get; init; } = [];
 
     [Description("Role or host every pgbouncer in pgbouncerHosts must route to; unset = only reported.")]
     public string? PgbouncerTarget { get; init; }
 }
 
-[Activity("CheckCluster", Description = "Reads every expected host's live state (reachability, pg_is_in_recovery, streaming, lag, timeline) and pgbouncer routes; Failed with the reasons when an expectation does not hold.",
+[Activity("CheckCluster", Description = "Reads every expected host's live state (reachability, pg_is_in_recovery, timeline, the primary's WAL senders, lag), each replica's Londiste consumer and table states, and the pgbouncers (routes, paused, serving); Failed with the reasons when an expectation does not hold.",
     Category = "Checks")]
-[ActivityOutput("snapshot", "Host → reachable, role, timeline, LSNs, WAL receiver, replication rows; pgbouncer host → database → server.")]
+[ActivityOutput("snapshot", "hosts: host → reachable, role, timeline, LSNs, WAL receiver, replication rows, londiste (replica: per database consumer lag, last tick, tables); pgbouncers: host → database → server; pgbouncerServing: host → database → whether a query through it was answered.")]
 [ActivityOutput("problems", "Expectations that did not hold.")]
 public sealed class CheckCluster : Activity<CheckClusterInput>
 {
@@ -40,99 +43,40 @@ public sealed class CheckCluster : Activity<CheckClusterInput>
             expectations = input.Expect.Select(kv => (cluster.Resolve(kv.Key),
                 States.Contains(kv.Value) ? kv.Value : throw new ActivityInputException($"expect.{kv.Key}: '{kv.Value}' must be one of {string.Join(", ", States)}"))).ToList();
             if (expectations.Count == 0) throw new ActivityInputException("expect: name at least one role or host");
+            if (input.MaxLagBytes is not null && expectations.All(e => e.Expected != "standby"))
+                throw new ActivityInputException("maxLagBytes: no host is expected standby, so there is no lag to check; expect one or drop maxLagBytes");
+            if (input.MaxReplicaLagSeconds is <= 0 or double.NaN)
+                throw new ActivityInputException($"maxReplicaLagSeconds: {input.MaxReplicaLagSeconds} must be a positive number of seconds");
             bouncers = input.PgbouncerHosts.Count == 0 ? [] : cluster.ResolveAll(input.PgbouncerHosts, "pgbouncerHosts");
             bouncerTarget = input.PgbouncerTarget is null ? null : cluster.Resolve(input.PgbouncerTarget);
         }
         catch (ActivityInputException e) { return ActivityResult.Failed(e.Message); }
 
-        var ct = context.CancellationToken;
-        var probe = new PostgresProbe();
-        var db = cluster.Inventory.Databases[0];
+        var reader = new ClusterReader(cluster, context);
         var problems = new List<string>();
-        var snapshot = new Dictionary<string, object>(StringComparer.Ordinal);
-        var primaryAddresses = expectations.Where(e => e.Expected == "primary").Select(e => e.Host.Address).ToHashSet();
-
         // Probes are read-only and bounded by the endpoint timeout, so hosts are read one after another for a consistent report.
-        foreach (var (host, expected) in expectations)
-        {
-            var endpoint = cluster.AppEndpoint(host, db);
-            var reach = await probe.IsUpAsync(endpoint, ct);
-            if (!reach.IsUp)
-            {
-                context.Log($"{host}: unreachable ({reach})");
-                snapshot[host.Name] = new { reachable = false, error = reach.Message };
-                if (expected != "down") problems.Add($"{host} is not reachable ({reach.Failure}: {reach.Message}), expected {expected}");
-                continue;
-            }
-            if (expected == "down") problems.Add($"{host} answers on {endpoint.Address}, expected down");
-            try
-            {
-                var state = await probe.GetServerStateAsync(endpoint, ct);
-                var receiver = state.InRecovery ? await probe.GetWalReceiverAsync(endpoint, ct) : null;
-                var senders = state.InRecovery ? [] : await probe.GetReplicationAsync(endpoint, ct);
-                context.Log($"{host}: {(state.InRecovery ? "standby" : "primary")} timeline {state.Timeline} " +
-                            (state.InRecovery
-                                ? $"receive {state.ReceiveLsn} replay {state.ReplayLsn}; wal receiver {receiver?.Status ?? "none"} from {receiver?.SenderHost}"
-                                : $"at {state.CurrentLsn}; {senders.Count} WAL sender(s): " +
-                                  string.Join(", ", senders.Select(s => $"{s.ClientAddress} {s.State} replay lag {s.ReplayLagBytes} B"))));
-                snapshot[host.Name] = new
-                {
-                    reachable = true, role = state.InRecovery ? "standby" : "primary", timeline = state.Timeline,
-                    currentLsn = state.CurrentLsn?.ToString(), receiveLsn = state.ReceiveLsn?.ToString(), replayLsn = state.ReplayLsn?.ToString(),
-                    walReceiver = receiver is null ? null : new { status = receiver.Status, senderHost = receiver.SenderHost, slot = receiver.SlotName },
-                    replication = senders.Select(s => new { client = s.ClientAddress, state = s.State, replayLagBytes = s.ReplayLagBytes }).ToList(),
-                };
-                switch (expected)
-                {
-                    case "primary" or "replica" when state.InRecovery:
-                        problems.Add($"{host} is in recovery (a standby), expected {expected}");
-                        break;
-                    case "standby" when !state.InRecovery:
-                        problems.Add($"{host} is not in recovery (a primary), expected standby");
-                        break;
-                    case "standby":
-                        if (receiver?.Status != "streaming")
-                            problems.Add($"{host} WAL receiver is {receiver?.Status ?? "not running"}, expected streaming");
-                        else if (primaryAddresses.Count > 0 && !primaryAddresses.Contains(receiver.SenderHost ?? ""))
-                            problems.Add($"{host} streams from {receiver.SenderHost}, expected {string.Join(" or ", primaryAddresses)}");
-                        break;
-                }
-                if (expected == "primary" && input.MaxLagBytes is { } max)
-                    foreach (var s in senders.Where(s => s.ReplayLagBytes is null || s.ReplayLagBytes > max))
-                        problems.Add($"standby {s.ClientAddress} replay lag is {s.ReplayLagBytes?.ToString() ?? "unknown"} bytes, allowed {max}");
-            }
-            catch (PostgresProbeException e)
-            {
-                problems.Add($"{host}: {e.Message}");
-                snapshot[host.Name] = new { reachable = true, error = e.Message };
-            }
-        }
+        var hosts = new List<HostObservation>();
+        foreach (var (host, expected) in expectations) hosts.Add(await reader.ReadHostAsync(host, expected));
+        problems.AddRange(hosts.SelectMany(PreflightRules.HostProblems));
 
-        var routes = new Dictionary<string, object>(StringComparer.Ordinal);
-        foreach (var bouncer in bouncers)
-        {
-            try
-            {
-                var rows = await cluster.PgBouncerAdmin(bouncer).ShowDatabasesAsync(ct);
-                var mine = rows.Where(r => cluster.Inventory.Databases.Contains(r.Name)).ToDictionary(r => r.Name, r => $"{r.Host}:{r.Port}{(r.Paused ? " paused" : "")}");
-                routes[bouncer.Name] = mine;
-                context.Log($"pgbouncer {bouncer}: " + string.Join(", ", mine.Select(kv => $"{kv.Key} -> {kv.Value}")));
-                if (bouncerTarget is not null)
-                    foreach (var name in cluster.Inventory.Databases)
-                    {
-                        var row = rows.FirstOrDefault(r => r.Name == name);
-                        if (row?.Host != bouncerTarget.Address)
-                            problems.Add($"pgbouncer on {bouncer} routes {name} to {row?.Host ?? "nothing"}, expected {bouncerTarget} ({bouncerTarget.Address})");
-                    }
-            }
-            catch (PgBouncerAdminException e)
-            {
-                routes[bouncer.Name] = new { error = e.Message };
-                problems.Add($"pgbouncer on {bouncer}: {e.Message}");
-            }
-        }
+        var primaries = hosts.Where(h => h.Expected == "primary").ToList();
+        foreach (var standby in hosts.Where(h => h.Expected == "standby"))
+            problems.AddRange(PreflightRules.StandbyProblems(standby, primaries, input.MaxLagBytes));
 
-        var outputs = new { snapshot = new { hosts = snapshot, pgbouncers = routes }, problems };
+        // The Londiste root lives on the primary; without an expected one, on the inventory's master.
+        var provider = primaries.Count == 1 ? primaries[0].Host
+            : primaries.Count == 0 && cluster.Inventory.Roles.ContainsKey("master") ? cluster.Resolve("master") : null;
+        var leaves = new List<LeafObservation>();
+        foreach (var replica in hosts.Where(h => h is { Expected: "replica", State.InRecovery: false }))
+            foreach (var db in cluster.Inventory.Databases)
+                leaves.Add(await reader.ReadLeafAsync(replica.Host, db, provider));
+        problems.AddRange(leaves.SelectMany(l => PreflightRules.ReplicaProblems(l, input.MaxReplicaLagSeconds)));
+
+        var bouncerReads = new List<BouncerObservation>();
+        foreach (var bouncer in bouncers) bouncerReads.Add(await reader.ReadPgBouncerAsync(bouncer));
+        problems.AddRange(bouncerReads.SelectMany(b => PreflightRules.PgBouncerProblems(b, cluster.Inventory.Databases, bouncerTarget)));
+
+        var outputs = new { snapshot = PreflightSnapshot.Of(hosts, leaves, bouncerReads, cluster.Inventory.Databases), problems };
         foreach (var p in problems) context.Log("PROBLEM: " + p);
         return problems.Count == 0 ? ActivityResult.Done(outputs) : ActivityResult.Failed(string.Join("; ", problems), outputs);
     }

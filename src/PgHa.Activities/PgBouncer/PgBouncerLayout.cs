@@ -4,7 +4,7 @@ using PgHa.Postgres.PgBouncer;
 
 namespace PgHa.Activities.PgBouncer;
 
-/// <summary>Where pgbouncer's files live on a host and the pgbouncer.ini the runbooks deploy (the scripts write the same layout).</summary>
+/// <summary>Where pgbouncer's files live on a host and the pgbouncer.ini the runbooks deploy (the only renderer of that file).</summary>
 public static class PgBouncerLayout
 {
     public const string Binary = "/usr/sbin/pgbouncer";
@@ -24,6 +24,7 @@ public static class PgBouncerLayout
         AdminUsers = [ClusterHosts.PgBouncerAdminUser],
         PidFile = PidFile(c),
         LogFile = LogFile(c),
+        PoolMode = c.PgBouncerPoolMode,
         DefaultPoolSize = c.Settings.TryGetValue("pgbouncerPoolSize", out var size) && int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 20,
     };
 }

@@ -15,7 +15,7 @@ public sealed record SwitchPgBouncerInput
     [Description("Role or host name of the PostgreSQL server pgbouncer must send clients to.")]
     public required string Target { get; init; }
 
-    [Description("reload: rewrite [databases] and RELOAD. pause: PAUSE, rewrite, RELOAD, RESUME in one step (no client sees the old server after the switch).")]
+    [Description("reload: rewrite [databases] and RELOAD. pause: PAUSE, rewrite, RELOAD, RESUME in one step (no client sees the old server after the switch). paused: pgbouncer was paused by PausePgBouncer; rewrite and RELOAD only, and ResumePgBouncer verifies the route.")]
     public string Mode { get; init; } = "reload";
 
     [Description("Seconds PAUSE may wait for running transactions to finish.")]
@@ -42,7 +42,7 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
             cluster = ClusterHosts.For(context);
             bouncers = cluster.ResolveAll(input.PgbouncerHosts, "pgbouncerHosts");
             target = cluster.Resolve(input.Target);
-            if (input.Mode is not ("reload" or "pause")) throw new ActivityInputException($"mode: '{input.Mode}' must be reload or pause");
+            if (input.Mode is not ("reload" or "pause" or "paused")) throw new ActivityInputException($"mode: '{input.Mode}' must be reload, pause or paused");
             ini = PgBouncerLayout.Config(cluster.Inventory, target.Address).RenderIni();
         }
         catch (Exception e) when (e is ActivityInputException or ArgumentException) { return ActivityResult.Failed(e.Message); }
@@ -70,7 +70,7 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         if (context.DryRun)
         {
             if (changed) context.Plan($"{host.Name}: write {iniPath} with\n{PgBouncerLayout.Config(inventory, target.Address).RenderDatabasesSection()}");
-            context.Plan(running ? $"{host.Name}: {(input.Mode == "pause" ? "PAUSE, RELOAD, RESUME" : "RELOAD")}" : $"{host.Name}: start {PgBouncerLayout.Binary} -d {iniPath}");
+            context.Plan(running ? $"{host.Name}: {(input.Mode == "pause" ? "PAUSE, RELOAD, RESUME" : "RELOAD")} on the admin console" : $"{host.Name}: start {PgBouncerLayout.Binary} -d {iniPath}");
             return new { changed, started = false, verified = false };
         }
 
@@ -89,7 +89,7 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         {
             // A server connection PAUSE closes mid-login counts as a failed login (clients then wait server_login_retry);
             // a pool that already has an idle one has nothing logging in when PAUSE arrives.
-            foreach (var db in inventory.Databases) await RouteAsync(cluster, host, db, ct);
+            foreach (var db in inventory.Databases) await PgBouncerRoutes.RouteAsync(cluster, host, db, ct);
             log("PAUSE");
             await admin.PauseAsync(null, TimeSpan.FromSeconds(Math.Max(1, input.DrainTimeoutSeconds)), ct);
             try
@@ -112,52 +112,15 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
             await admin.ReloadAsync(ct);
         }
 
-        var shown = await admin.ShowDatabasesAsync(ct);
-        foreach (var db in inventory.Databases)
+        await PgBouncerRoutes.RequireConfiguredAsync(cluster, host, target, ct);
+        if (input.Mode == "paused")
         {
-            var row = shown.FirstOrDefault(d => d.Name == db);
-            if (row?.Host != target.Address || row.Port != inventory.Ports.Postgres)
-                throw new InvalidOperationException($"SHOW DATABASES on {host.Name} routes {db} to {row?.Host}:{row?.Port}, not {target.Address}:{inventory.Ports.Postgres}");
+            // A client connecting now would wait for RESUME; ResumePgBouncer (expectTarget) verifies the route through it.
+            log($"SHOW DATABASES routes every database to {target.Address}; pgbouncer stays paused");
+            return new { changed, started, verified = (object?)null };
         }
-
-        var verified = new Dictionary<string, object>(StringComparer.Ordinal);
-        foreach (var db in inventory.Databases)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(Math.Max(1, input.VerifyTimeoutSeconds));
-            while (true)
-            {
-                string reached;
-                try
-                {
-                    var (address, inRecovery) = await RouteAsync(cluster, host, db, ct);
-                    if (address == target.Address)
-                    {
-                        var wrote = false;
-                        if (!inRecovery)
-                        {
-                            var token = $"pgha-switch-{context.RunId}-{context.NodeId}-{host.Name}";
-                            await new SmokeTokens().WriteAsync(cluster.AppEndpoint(host, db, throughPgBouncer: true), token, host.Name + " pgbouncer", ct);
-                            wrote = true;
-                        }
-                        log($"{db} via {host.Address}:{inventory.Ports.PgBouncer} reaches {address} (in recovery: {inRecovery}){(wrote ? ", write accepted" : "")}");
-                        verified[db] = new { serverAddress = address, inRecovery, wrote };
-                        break;
-                    }
-                    reached = $"reaches {address}, not the target {target.Address}";
-                }
-                catch (Exception e) when (e is PostgresProbeException or NpgsqlException or TimeoutException
-                                              && ConnectionFailureClassifier.Classify(e) != ConnectionFailureKind.AuthenticationFailed)
-                {
-                    // Right after RESUME pgbouncer may still be waiting to open its next server connection: the login
-                    // or the first query through it fails or times out for a moment. A refused password never heals.
-                    reached = "cannot be used yet: " + e.Message;
-                }
-                if (DateTime.UtcNow > deadline)
-                    throw new InvalidOperationException($"{db} through pgbouncer on {host.Name} {reached} (still so after {input.VerifyTimeoutSeconds} s)");
-                log($"{db} via {host.Address}:{inventory.Ports.PgBouncer} {reached}; retrying");
-                await Task.Delay(500, ct);
-            }
-        }
+        var verified = await PgBouncerRoutes.VerifyAsync(cluster, host, target, TimeSpan.FromSeconds(Math.Max(1, input.VerifyTimeoutSeconds)),
+            $"pgha-switch-{context.RunId}-{context.NodeId}", log, ct);
         return new { changed, started, verified };
     }
 
@@ -203,16 +166,5 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
                 await Task.Delay(300, ct);
             }
         }
-    }
-
-    /// <summary>Which server a new client of <paramref name="database"/> lands on through this pgbouncer.</summary>
-    internal static async Task<(string Address, bool InRecovery)> RouteAsync(ClusterHosts cluster, HostRef bouncer, string database, CancellationToken ct)
-    {
-        var endpoint = cluster.AppEndpoint(bouncer, database, throughPgBouncer: true);
-        await using var connection = await PostgresProbe.OpenAsync(endpoint, ct);
-        await using var command = new NpgsqlCommand("SELECT host(inet_server_addr()), pg_is_in_recovery()", connection);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        return (reader.IsDBNull(0) ? "local socket" : reader.GetString(0), reader.GetBoolean(1));
     }
 }

@@ -36,8 +36,6 @@ public sealed record RunRemoteScriptInput
 [ActivityOutput("values", "Host reference → values the script printed as 'PGHA_OUTPUT name=value' lines.")]
 public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
 {
-    public const string OutputMarker = "PGHA_OUTPUT ";
-
     internal static HostAccount ParseAccount(string user) => user switch
     {
         "deploy" => HostAccount.Deploy,
@@ -78,40 +76,20 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
             return ActivityResult.Done();
         }
 
+        var runner = new HostScript(cluster, deployment);
         var results = await HostFanOut.RunAsync(hosts, context, async (host, log) =>
         {
-            var (directory, _) = await deployment.SyncAsync(host, account, [input.Script], log, context.CancellationToken);
-            var env = new Dictionary<string, string>(environment, StringComparer.Ordinal) { ["PGHA_ENV"] = directory + "/" + PgHaEnvironment.FileName };
-            var command = new RemoteCommand
-            {
-                Program = "bash", Arguments = [directory + "/" + input.Script, .. input.Args], Environment = env,
-                Sudo = account == HostAccount.Admin, Timeout = timeout, ThrowOnFailure = false, WorkingDirectory = directory,
-            };
-            log("$ " + command.Describe());
-            var values = new Dictionary<string, string>(StringComparer.Ordinal);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var result = await cluster.Remote(host, account).RunAsync(command, line =>
-            {
-                log((line.Stream == OutputStream.StdErr ? "! " : "") + line.Text);
-                if (line.Stream == OutputStream.StdOut && line.Text.StartsWith(OutputMarker, StringComparison.Ordinal)
-                    && line.Text[OutputMarker.Length..].Split('=', 2) is [var key, var value])
-                    lock (values) values[key] = value;
-            }, context.CancellationToken);
-            log($"exit code {result.ExitCode} after {clock.Elapsed.TotalSeconds:0.0} s");
-            if (!result.Succeeded)
-            {
-                var tail = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(8);
-                throw new InvalidOperationException($"{input.Script} exited with {result.ExitCode}: {string.Join(" | ", tail)}");
-            }
-            return (result.ExitCode, Seconds: Math.Round(clock.Elapsed.TotalSeconds, 2), Values: values);
+            var result = await runner.RunAsync(host, account, input.Script, input.Args, environment, timeout, log, context.CancellationToken);
+            if (!result.Succeeded) throw new InvalidOperationException($"{input.Script} exited with {result.ExitCode}: {result.StdErrTail}");
+            return result;
         });
 
         var ok = results.Where(r => r.Succeeded).ToList();
         var outputs = new
         {
-            exitCodes = ok.ToDictionary(r => r.Host.Reference, r => r.Value.ExitCode),
-            seconds = ok.ToDictionary(r => r.Host.Reference, r => r.Value.Seconds),
-            values = ok.ToDictionary(r => r.Host.Reference, r => r.Value.Values),
+            exitCodes = ok.ToDictionary(r => r.Host.Reference, r => r.Value!.ExitCode),
+            seconds = ok.ToDictionary(r => r.Host.Reference, r => r.Value!.Seconds),
+            values = ok.ToDictionary(r => r.Host.Reference, r => r.Value!.Values),
         };
         return ok.Count == results.Count ? ActivityResult.Done(outputs) : ActivityResult.Failed(HostFanOut.Failures(results), outputs);
     }

@@ -51,8 +51,11 @@ internal static class UpCommand
 
                 if (lab is not null)
                 {
-                    var imported = await app.Services.GetRequiredService<ClusterDirectory>().ImportAsync(await File.ReadAllTextAsync(lab.InventoryFile, ct), "pgha up", ct);
-                    Console.WriteLine($"cluster '{imported.Inventory.Id}' imported from {lab.InventoryFile}");
+                    var clusters = app.Services.GetRequiredService<ClusterDirectory>();
+                    var imported = await clusters.ImportAsync(await File.ReadAllTextAsync(lab.InventoryFile, ct), "pgha up", ct);
+                    Console.WriteLine($"cluster '{imported.Inventory.Id}' imported from {lab.InventoryFile}" + (imported.KeptRoles is { } kept ? $": {kept}" : ""));
+                    // The lab's file follows the roles a failover handed over, so the next 'lab up' keeps them too.
+                    await File.WriteAllTextAsync(lab.InventoryFile, imported.Inventory.ToJson(), ct);
                 }
                 // Keys are stored hashed and cannot be shown again, so 'up' issues fresh ones (revoking those of the last 'up').
                 var keys = app.Services.GetRequiredService<ApiKeyFile>();

@@ -9,7 +9,7 @@ public sealed record PgBouncerDatabaseEntry(string Name, string Host, int Port, 
 
 /// <summary>
 /// A complete pgbouncer.ini as the runbooks deploy it: named databases (no "*" wildcard), SCRAM auth from an
-/// auth_file, session pooling. Renders deterministic text; refuses values that could break out of their line.
+/// auth_file, transaction pooling unless told otherwise. Renders deterministic text; refuses values that could break out of their line.
 /// </summary>
 public sealed partial record PgBouncerConfig
 {
@@ -24,7 +24,7 @@ public sealed partial record PgBouncerConfig
     public IReadOnlyList<string> StatsUsers { get; init; } = [];
     public required string PidFile { get; init; }
     public required string LogFile { get; init; }
-    public string PoolMode { get; init; } = "session";
+    public string PoolMode { get; init; } = "transaction";
     public int MaxClientConn { get; init; } = 500;
     /// <summary>Kept well below max_connections / number of poolers (the old scripts used max_connections for both).</summary>
     public int DefaultPoolSize { get; init; } = 20;

@@ -27,9 +27,11 @@ public static class ClustersApi
             .WithSummary("The inventory as an importable JSON file");
 
         api.MapPost("/", async Task<Results<Created<ClusterInventory>, Ok<ClusterInventory>>> (
-                HttpRequest request, ClusterDirectory clusters, ClaimsPrincipal user, CancellationToken ct) =>
+                HttpRequest request, ClusterDirectory clusters, ClaimsPrincipal user, CancellationToken ct, bool replaceRoles = false) =>
             {
-                var result = await clusters.ImportAsync(await RequestBody.ReadAsync(request), user.PrincipalName(), ct);
+                var result = await clusters.ImportAsync(await RequestBody.ReadAsync(request), user.PrincipalName(), ct, replaceRoles);
+                // The body shows the roles as stored; the header says why they differ from the file's.
+                if (result.KeptRoles is { } kept) request.HttpContext.Response.Headers["X-PgHa-Notice"] = kept;
                 return result.Created
                     ? TypedResults.Created($"/api/clusters/{result.Inventory.Id}", result.Inventory)
                     : TypedResults.Ok(result.Inventory);
@@ -37,7 +39,7 @@ public static class ClustersApi
             .RequireAuthorization(Roles.Operator)
             .Accepts<JsonObject>("application/json")
             .ProducesValidationProblem()
-            .WithSummary("Imports an inventory (201 when new; an existing cluster of that id is replaced, 200)");
+            .WithSummary("Imports an inventory (201 when new; an existing cluster of that id is replaced, 200, keeping roles a failover handed over unless replaceRoles=true)");
         return app;
     }
 

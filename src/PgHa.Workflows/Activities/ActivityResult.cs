@@ -12,6 +12,13 @@ public sealed record ActivityResult
     /// <summary>Set when the node pauses for a person; the engine persists the request and resumes on the decision.</summary>
     public ApprovalRequest? Approval { get; init; }
 
+    /// <summary>
+    /// Set when the node hands roles to other hosts (role → host name, complete). The engine stores them in the
+    /// cluster inventory and in the run's snapshot in the same checkpoint as the node's end, so later nodes of the run,
+    /// and a run resumed after a crash, see exactly the roles that checkpoint recorded.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? NewClusterRoles { get; init; }
+
     /// <summary>Set when the node sleeps durably (the run is checkpointed and woken later, even across restarts).</summary>
     public TimeSpan? Sleep { get; init; }
 

@@ -16,15 +16,38 @@ public sealed class ClusterDirectory(IDbContextFactory<PgHaDbContext> contexts, 
 {
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
+    /// <summary>
+    /// Stores an inventory. Roles that a run handed over (a failover's SetClusterRoles) are kept unless
+    /// <paramref name="replaceRoles"/> says otherwise: re-importing the file the cluster was set up from must never
+    /// silently put the old master back in the master role.
+    /// </summary>
     /// <exception cref="ClusterValidationException">the inventory is invalid; nothing was stored</exception>
-    public async Task<ClusterImportResult> ImportAsync(string json, string importedBy, CancellationToken cancellationToken = default)
+    public async Task<ClusterImportResult> ImportAsync(string json, string importedBy, CancellationToken cancellationToken = default, bool replaceRoles = false)
     {
         var (inventory, errors) = ClusterValidator.Parse(json);
         if (inventory is null) throw new ClusterValidationException(errors);
-        var created = await SaveAsync(inventory, importedBy, cancellationToken);
-        logger.LogInformation("Cluster {ClusterId} {Action} by {By}", inventory.Id, created ? "imported" : "updated", importedBy);
-        return new ClusterImportResult(inventory, created);
+        string? keptRoles = null;
+        var created = await SaveAsync(inventory, importedBy, cancellationToken, stored =>
+        {
+            if (replaceRoles || stored is null || !stored.Value.By.StartsWith(RoleChangePrefix, StringComparison.Ordinal) || SameRoles(stored.Value.Inventory.Roles, inventory.Roles))
+                return inventory;
+            keptRoles = $"roles kept as {stored.Value.By} left them ({Describe(stored.Value.Inventory.Roles)}), not the file's ({Describe(inventory.Roles)}); " +
+                        "hand roles over with a failover runbook, or import with replaceRoles";
+            return inventory with { Roles = stored.Value.Inventory.Roles };
+        });
+        if (keptRoles is not null) logger.LogWarning("Cluster {ClusterId} imported by {By}: {Notice}", inventory.Id, importedBy, keptRoles);
+        else logger.LogInformation("Cluster {ClusterId} {Action} by {By}", inventory.Id, created.Created ? "imported" : "updated", importedBy);
+        return new ClusterImportResult(created.Inventory, created.Created, keptRoles);
     }
+
+    /// <summary>How <see cref="ClusterRecord.UpdatedBy"/> starts when a run changed the roles.</summary>
+    public const string RoleChangePrefix = "run ";
+
+    private static bool SameRoles(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(r => b.TryGetValue(r.Key, out var v) && v == r.Value);
+
+    private static string Describe(IReadOnlyDictionary<string, string> roles) =>
+        string.Join(", ", roles.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}={r.Value}"));
 
     public async Task<ClusterInventory?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -47,41 +70,41 @@ public sealed class ClusterDirectory(IDbContextFactory<PgHaDbContext> contexts, 
         }).ToList();
     }
 
-    /// <summary>Records new roles after a failover (role → host name); the whole inventory is re-validated.</summary>
-    public async Task<ClusterInventory> SetRolesAsync(string id, IReadOnlyDictionary<string, string> roles, string changedBy,
-        CancellationToken cancellationToken = default)
-    {
-        var current = await GetAsync(id, cancellationToken)
-                      ?? throw new NotFoundException("cluster", id, "import it first");
-        var updated = current with { Roles = new Dictionary<string, string>(roles, StringComparer.Ordinal) };
-        var errors = ClusterValidator.Validate(updated, checkFiles: false);
-        if (errors.Count > 0) throw new ClusterValidationException(errors);
-        await SaveAsync(updated, changedBy, cancellationToken);
-        logger.LogWarning("Cluster {ClusterId} roles changed by {By}: {Roles}", id, changedBy, string.Join(", ", roles.Select(r => $"{r.Key}={r.Value}")));
-        return updated;
-    }
-
     public async Task<JsonElement?> TakeAsync(string clusterId, CancellationToken cancellationToken)
     {
         var inventory = await GetAsync(clusterId, cancellationToken);
         return inventory is null ? null : JsonSerializer.SerializeToElement(inventory, ClusterInventory.JsonOptions);
     }
 
-    private async Task<bool> SaveAsync(ClusterInventory inventory, string by, CancellationToken cancellationToken)
+    private async Task<(ClusterInventory Inventory, bool Created)> SaveAsync(ClusterInventory inventory, string by, CancellationToken cancellationToken,
+        Func<(ClusterInventory Inventory, string By)?, ClusterInventory> decide)
     {
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            var row = await db.Clusters.FirstOrDefaultAsync(c => c.Id == inventory.Id, cancellationToken);
-            var created = row is null;
-            row ??= db.Clusters.Add(new ClusterRecord { Id = inventory.Id }).Entity;
-            row.Name = inventory.Name ?? inventory.Id;
-            row.Json = inventory.ToJson();
-            row.UpdatedAt = DateTime.UtcNow;
-            row.UpdatedBy = by;
-            await db.SaveChangesAsync(cancellationToken);
-            return created;
+            while (true)
+            {
+                await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+                var row = await db.Clusters.AsNoTracking().FirstOrDefaultAsync(c => c.Id == inventory.Id, cancellationToken);
+                var stored = decide(row is null ? null : (ClusterInventory.FromJson(row.Json), row.UpdatedBy));
+                var now = DateTime.UtcNow;
+                if (row is null)
+                {
+                    db.Clusters.Add(new ClusterRecord { Id = stored.Id, Name = stored.Name ?? stored.Id, Json = stored.ToJson(), UpdatedAt = now, UpdatedBy = by });
+                    await db.SaveChangesAsync(cancellationToken);
+                    return (stored, true);
+                }
+                // A run's role change is written by its checkpoint, not through this gate: update only the row that was
+                // read, so a hand-over that landed meanwhile is read again instead of overwritten.
+                var json = stored.ToJson();
+                var name = stored.Name ?? stored.Id;
+                var seenAt = row.UpdatedAt;
+                var seenBy = row.UpdatedBy;
+                var changed = await db.Clusters.Where(c => c.Id == stored.Id && c.UpdatedAt == seenAt && c.UpdatedBy == seenBy)
+                    .ExecuteUpdateAsync(u => u.SetProperty(c => c.Json, json).SetProperty(c => c.Name, name)
+                        .SetProperty(c => c.UpdatedAt, now).SetProperty(c => c.UpdatedBy, by), cancellationToken);
+                if (changed == 1) return (stored, false);
+            }
         }
         finally
         {
@@ -90,6 +113,7 @@ public sealed class ClusterDirectory(IDbContextFactory<PgHaDbContext> contexts, 
     }
 }
 
-public sealed record ClusterImportResult(ClusterInventory Inventory, bool Created);
+/// <param name="KeptRoles">Set when the stored roles (handed over by a run) were kept instead of the imported ones.</param>
+public sealed record ClusterImportResult(ClusterInventory Inventory, bool Created, string? KeptRoles = null);
 
 public sealed record ClusterSummary(string Id, string Name, IReadOnlyDictionary<string, string> Roles, int Hosts, DateTime UpdatedAt, string UpdatedBy);

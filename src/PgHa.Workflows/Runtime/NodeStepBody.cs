@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using PgHa.Secrets;
 using PgHa.Workflows.Activities;
+using PgHa.Workflows.Clusters;
 using PgHa.Workflows.Compilation;
 using PgHa.Workflows.Store.Entities;
 using PgHa.Workflows.Templates;
@@ -143,6 +144,8 @@ public sealed class NodeStepBody(
             return ExecutionResult.Sleep(retryIn, new StepState { Attempt = attempt + 1 });
         }
 
+        if (!result.IsFailure && result.NewClusterRoles is { } roles && !run.DryRun)
+            ClusterRoleChange.Apply(checkpoint, context.Workflow, run, roles, log.Write);
         EndAttempt(context.Workflow, attemptStart, result.IsFailure ? JournalStatus.Failed : JournalStatus.Succeeded,
             result.Outcome, result.Outputs, log, result.Error);
         return Complete(context, run, result.Outcome, result.Outputs, result.Error);

@@ -1,0 +1,82 @@
+using System.ComponentModel;
+using PgHa.Activities.Scripts;
+using PgHa.Postgres;
+using PgHa.Workflows.Activities;
+
+namespace PgHa.Activities.Postgres;
+
+public sealed record RejoinAsStandbyInput
+{
+    [Description("Role or host name of the old primary that becomes a standby.")]
+    public required string Host { get; init; }
+
+    [Description("Role or host name of the new primary it will stream from.")]
+    public required string NewPrimary { get; init; }
+
+    [Description("Seconds the rejoin may take (a fresh base backup included).")]
+    public int TimeoutSeconds { get; init; } = 600;
+}
+
+[Activity("RejoinAsStandby", Description = "Makes an old primary a streaming standby of the new primary: slot, pg_rewind when its timeline diverged (a fresh base backup when rewind is impossible), standby.signal and primary_conninfo, start; ends when the new primary's pg_stat_replication shows it streaming.",
+    Category = "PostgreSQL", Mutates = true)]
+[ActivityOutput("method", "none (a clean switchover needs no rewind), rewind or basebackup.")]
+[ActivityOutput("slot", "The physical slot on the new primary.")]
+public sealed class RejoinAsStandby : Activity<RejoinAsStandbyInput>
+{
+    public const string Script = "rejoin_standby.sh";
+
+    protected override async Task<ActivityResult> ExecuteAsync(RejoinAsStandbyInput input, ActivityContext context)
+    {
+        ClusterHosts cluster;
+        HostRef host, primary;
+        try
+        {
+            cluster = ClusterHosts.For(context);
+            host = cluster.Resolve(input.Host);
+            primary = cluster.Resolve(input.NewPrimary);
+            if (host.Name == primary.Name) throw new ActivityInputException($"host and newPrimary are both {host.Name}");
+        }
+        catch (ActivityInputException e) { return ActivityResult.Failed(e.Message); }
+
+        if (context.DryRun)
+        {
+            context.Plan($"{primary.Name}: create the physical slot for {host.Name} if missing (pg_receivewal --create-slot --if-not-exists)");
+            context.Plan($"{host.Name}: pg_rewind -D <data> --source-server=host={primary.Address} when the timelines diverged (else a fresh pg_basebackup), " +
+                         $"standby.signal, primary_conninfo host={primary.Address}, start ({Script} {primary.Address} {input.TimeoutSeconds})");
+            return ActivityResult.Done();
+        }
+
+        var ct = context.CancellationToken;
+        void Log(string line) => context.Log($"[{host.Name}] {line}");
+        try
+        {
+            var result = await HostScript.For(cluster, context).RunOrThrowAsync(host, Script, [primary.Address, OneHostScript.Seconds(input.TimeoutSeconds)],
+                TimeSpan.FromSeconds(input.TimeoutSeconds + 30), Log, ct);
+            await WaitUntilPrimarySeesItStreamingAsync(cluster, primary, host, TimeSpan.FromSeconds(30), context);
+            return ActivityResult.Done(new { method = result.Value("method", Script), slot = result.Value("slot", Script) });
+        }
+        catch (Exception e) when (e is InvalidOperationException or Remote.RemoteException or PostgresProbeException or TimeoutException)
+        {
+            return ActivityResult.Failed($"{host}: {e.Message}");
+        }
+    }
+
+    private static async Task WaitUntilPrimarySeesItStreamingAsync(ClusterHosts cluster, HostRef primary, HostRef standby, TimeSpan timeout, ActivityContext context)
+    {
+        var endpoint = cluster.AppEndpoint(primary, cluster.Inventory.Databases[0]);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var senders = await new PostgresProbe().GetReplicationAsync(endpoint, context.CancellationToken);
+            var row = senders.FirstOrDefault(s => s.ClientAddress == standby.Address);
+            if (row?.State == "streaming")
+            {
+                context.Log($"{primary}: pg_stat_replication shows {standby} ({standby.Address}) streaming");
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{primary}'s pg_stat_replication shows {standby} as {row?.State ?? "absent"} after {timeout.TotalSeconds:0} s, not streaming");
+            await Task.Delay(200, context.CancellationToken);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+// The lab is Linux-only (namespaces); so is this benchmark.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -1,0 +1,245 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Npgsql;
+using PgHa.Activities.Tests;
+using PgHa.Lab;
+using PgHa.Remote;
+using Xunit.Abstractions;
+
+namespace PgHa.Server.Tests;
+
+/// <summary>
+/// A switchover through the HTTP API of a real server process that is SIGKILLed at its most delicate moments
+/// (waiting for the approval, right after PAUSE, right after the master stopped, right after the promotion) and
+/// replaced by a new process on the same store. Each run completes, the pgbouncers end resumed and routed to the new
+/// primary, the held application connections lose nothing and never see two writable servers, and no node that had
+/// completed runs again. Last: a server killed inside the pause window and NOT restarted — the pgbouncers resume by
+/// themselves within the budget.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class PlannedFailoverCrashTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly LocalLab _lab = new(new LabOptions());
+    private readonly string _directory = Directory.CreateTempSubdirectory("pgha-failover-crash-").FullName;
+    private readonly SshConnectionPool _pool = new(new PgHa.Secrets.SecretRedactor());
+    private IDisposable? _use;
+    private ServerProcess _server = null!;
+    private string _operator = "", _approver = "";
+    private Dictionary<string, string> _secrets = null!;
+
+    private void Log(string line)
+    {
+        output.WriteLine(line);
+        Console.WriteLine(line);
+    }
+
+    public async Task InitializeAsync()
+    {
+        await _lab.UpAsync();
+        _use = await _lab.UseAsync();
+        _secrets = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(_lab.SecretsFile))!;
+        var keys = new Auth.ApiKeyFile(Path.Combine(_directory, "api-keys.json"));
+        _operator = keys.Create("olga", "operator");
+        _approver = keys.Create("bob", "approver");
+        await StartServerAsync();
+        using var op = Client(_operator);
+        var imported = await op.PostAsync("api/clusters", Http.Json(await File.ReadAllTextAsync(_lab.InventoryFile)));
+        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
+        foreach (var runbook in new[] { "environment-preparation", "deployment-preparation", "deployment" })
+            Assert.Equal("Completed", Http.Status(await RunToEndAsync(runbook, new { })));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _pool.Dispose();
+        _use?.Dispose();
+        await _lab.DownAsync();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+
+    private async Task StartServerAsync()
+    {
+        _server = new ServerProcess(_directory, Path.GetDirectoryName(new PgHa.Activities.ScriptOptions().ResolveScriptsDirectory())!, new Dictionary<string, string> { ["PgHa__SecretsFile"] = _lab.SecretsFile });
+        await _server.StartAsync();
+    }
+
+    private HttpClient Client(string key)
+    {
+        var client = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>Starts a run and approves what it asks, as a second person, until it ends.</summary>
+    private async Task<JsonNode> RunToEndAsync(string runbook, object inputs)
+    {
+        using var op = Client(_operator);
+        var runId = await op.StartRunAsync(new { runbook, cluster = "lab", inputs });
+        return await FinishAsync(runId);
+    }
+
+    private async Task<JsonNode> FinishAsync(string runId)
+    {
+        using var op = Client(_operator);
+        using var ap = Client(_approver);
+        var run = await op.WaitForRunAsync(runId, r => Http.Ended(r) || Http.Waiting(r), TimeSpan.FromMinutes(10));
+        while (!Http.Ended(run))
+        {
+            var node = run["approvals"]!.AsArray().First(a => a!["decision"] is null)!["nodeId"]!.GetValue<string>();
+            var decided = await ap.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node, decision = "approve", comment = "crash test" }));
+            Assert.True(decided.IsSuccessStatusCode, await decided.Content.ReadAsStringAsync());
+            run = await op.WaitForRunAsync(runId, r => Http.Ended(r) || (Http.Waiting(r) && r["approvals"]!.AsArray().Any(a => a!["decision"] is null)), TimeSpan.FromMinutes(10));
+        }
+        Assert.True(Http.Status(run) == "Completed", $"{runId}: {run.ToJsonString()}");
+        return run;
+    }
+
+    /// <summary>Kills the server the moment the run's event stream reports <paramref name="kind"/> for <paramref name="nodeId"/>.</summary>
+    private async Task KillOnEventAsync(string runId, string kind, string nodeId)
+    {
+        using var op = Client(_operator);
+        op.Timeout = Timeout.InfiniteTimeSpan;
+        using var stream = await op.GetStreamAsync($"api/runs/{runId}/events");
+        using var reader = new StreamReader(stream);
+        string? eventKind = null;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (await reader.ReadLineAsync(deadline.Token) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) eventKind = line[7..];
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && eventKind == kind
+                     && JsonNode.Parse(line[6..])?["nodeId"]?.GetValue<string>() == nodeId)
+            {
+                await _server.KillAsync();
+                return;
+            }
+        }
+        throw new InvalidOperationException($"the event stream of {runId} ended before {kind} of {nodeId}");
+    }
+
+    private async Task<Dictionary<string, string>> RolesAsync()
+    {
+        using var op = Client(_operator);
+        var cluster = await (await op.GetAsync("api/clusters/lab")).Body();
+        return cluster["roles"]!.AsObject().ToDictionary(r => r.Key, r => r.Value!.GetValue<string>());
+    }
+
+    private static string Address(string host) => PgHa.Lab.LabTopology.Hosts.Single(h => h.Name == host).Address;
+
+    [Fact]
+    public async Task A_switchover_whose_server_is_killed_at_each_step_completes_on_the_next_server()
+    {
+        var password = _secrets["lab-app-password"];
+        var roles = await RolesAsync();
+        await HeldConnectionWriter.CreateTableAsync(Address(roles["master"]), password);
+        await using var viaMaster = new HeldConnectionWriter("crash-via-" + roles["master"], Address(roles["master"]), 6543, password);
+        await using var viaSlave = new HeldConnectionWriter("crash-via-" + roles["slave"], Address(roles["slave"]), 6543, password);
+        HeldConnectionWriter[] writers = [viaMaster, viaSlave];
+        foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
+
+        var matrix = new List<string>();
+        foreach (var (kind, node) in new[] { ("approval.requested", "approve"), ("node.ended", "pause"), ("node.ended", "stop-master"), ("node.ended", "promote") })
+        {
+            roles = await RolesAsync();
+            var from = writers[0].Now;
+            using (var op = Client(_operator))
+            {
+                var runId = await op.StartRunAsync(new { runbook = "planned-failover", cluster = "lab", inputs = new { } });
+                var killing = KillOnEventAsync(runId, kind, node);
+                if (node != "approve")
+                {
+                    using var ap = Client(_approver);
+                    await op.WaitForRunAsync(runId, Http.Waiting, TimeSpan.FromMinutes(2));
+                    Assert.True((await ap.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node = "approve", decision = "approve", comment = "go" }))).IsSuccessStatusCode);
+                }
+                await killing;
+                Log($"[crash] server killed at {kind} of {node}");
+                await StartServerAsync();
+                var run = await FinishAsync(runId);
+
+                // No node that had completed before the kill ran again; the one in flight ran at most twice.
+                var journal = run["journal"]!.AsArray();
+                var succeeded = journal.Where(j => j!["status"]!.GetValue<string>() == "Succeeded").GroupBy(j => j!["nodeId"]!.GetValue<string>()).ToList();
+                Assert.All(succeeded, g => Assert.Single(g));
+                var interrupted = journal.Where(j => j!["status"]!.GetValue<string>() == "Interrupted").Select(j => j!["nodeId"]!.GetValue<string>()).ToList();
+                matrix.Add($"planned-failover × kill at {kind} {node} → Completed; interrupted: {(interrupted.Count == 0 ? "none" : string.Join(", ", interrupted))}");
+            }
+            foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(60));
+            await AssertOneWritableServerRoutedEverywhereAsync(roles["slave"], roles["master"], writers, from, password);
+            Log($"[crash] {matrix[^1]}; longest gaps {string.Join(", ", writers.Select(w => $"{w.LongestGap(from).TotalMilliseconds:0} ms"))}, failed {string.Join(", ", writers.Select(w => w.FailedSince(from)))}");
+        }
+
+        // (e) killed inside the pause window and not restarted: every pgbouncer resumes by itself.
+        roles = await RolesAsync();
+        var paused = writers[0].Now;
+        using (var op = Client(_operator))
+        {
+            var runId = await op.StartRunAsync(new { runbook = "planned-failover", cluster = "lab", inputs = new { pauseBudgetSeconds = 8 } });
+            var killing = KillOnEventAsync(runId, "node.started", "stop-master");
+            using (var ap = Client(_approver))
+            {
+                await op.WaitForRunAsync(runId, Http.Waiting, TimeSpan.FromMinutes(2));
+                Assert.True((await ap.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node = "approve", decision = "approve", comment = "go" }))).IsSuccessStatusCode);
+            }
+            await killing;
+        }
+        foreach (var host in roles.Where(r => r.Key is "master" or "slave").Select(r => r.Value))
+        {
+            var fired = await _pool.Host(_lab.Target(host, "silkcloud")).ReadAsync(RemoteCommand.Bash("for i in $(seq 1 60); do [ -s /home/silkcloud/pgha/pgbouncer-guard/fired ] && break; sleep 0.5; done; cat /home/silkcloud/pgha/pgbouncer-guard/fired 2>/dev/null || true") with { Timeout = TimeSpan.FromSeconds(60) });
+            Log($"[crash] {host}: guard record: {fired}");
+            Assert.False(string.IsNullOrWhiteSpace(fired), $"the pgbouncer on {host} did not resume by itself");
+        }
+        // The held connection through the slave host's pgbouncer is answered again (by a server or with an error), not left waiting.
+        var resumedBy = await WaitUntilAnsweredAsync(writers[1], paused, TimeSpan.FromSeconds(30));
+        Log($"[crash] pgbouncers resumed by their guards {resumedBy.TotalSeconds:0.0} s after the kill window began (budget 8 s)");
+        Assert.InRange(resumedBy.TotalSeconds, 0, 8 + 10);
+        await StartServerAsync();
+        Log("[crash] crash matrix:\n  " + string.Join("\n  ", matrix));
+    }
+
+    private static async Task<TimeSpan> WaitUntilAnsweredAsync(HeldConnectionWriter writer, TimeSpan since, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (writer.Acknowledged)
+            {
+                var answers = writer.Acknowledged.Where(a => a.At > since).Select(a => a.At).Concat(writer.Failed.Where(f => f.At > since).Select(f => f.At)).Order().ToList();
+                var gaps = answers.Zip(answers.Skip(1), (a, b) => (a, b)).Where(p => p.b - p.a > TimeSpan.FromSeconds(2)).ToList();
+                if (gaps.Count > 0) return gaps[0].b - since;
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"writer {writer.Name} was not answered again within {timeout.TotalSeconds:0} s");
+    }
+
+    private async Task AssertOneWritableServerRoutedEverywhereAsync(string masterHost, string slaveHost, HeldConnectionWriter[] writers, TimeSpan from, string password)
+    {
+        var master = Address(masterHost);
+        var slave = Address(slaveHost);
+        Assert.Equal(new[] { masterHost, slaveHost }, new[] { (await RolesAsync())["master"], (await RolesAsync())["slave"] });
+        Assert.Equal("f", (await _pool.Host(_lab.Target(masterHost, "silkcloud")).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-d", "appdb", "-c", "SELECT pg_is_in_recovery()"))).Trim());
+        Assert.Equal("t", (await _pool.Host(_lab.Target(slaveHost, "silkcloud")).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-d", "appdb", "-c", "SELECT pg_is_in_recovery()"))).Trim());
+        foreach (var bouncer in new[] { master, slave })
+        {
+            await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder { Host = bouncer, Port = 6543, Database = "appdb", Username = "app", Password = password, Pooling = false, Timeout = 10, CommandTimeout = 10 }.ConnectionString);
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT host(inet_server_addr())", c);
+            Assert.Equal(master, (string)(await cmd.ExecuteScalarAsync())!);
+        }
+        foreach (var w in writers)
+        {
+            List<(long N, TimeSpan At, string Server)> acks;
+            lock (w.Acknowledged) acks = w.Acknowledged.ToList();
+            // Never two writable servers: once the new primary took a commit, the old one took none.
+            var firstOnNew = acks.FindIndex(a => a.At >= from && a.Server == master);
+            Assert.True(firstOnNew >= 0, $"{w.Name}: no commit reached the new primary {master}");
+            Assert.DoesNotContain(acks.Skip(firstOnNew), a => a.Server != master);
+            await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder { Host = master, Port = 5432, Database = "appdb", Username = "app", Password = password, Pooling = false }.ConnectionString);
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM unnest($1::bigint[]) a(n) WHERE NOT EXISTS (SELECT FROM {HeldConnectionWriter.Table} t WHERE t.writer = $2 AND t.n = a.n)", c)
+            { Parameters = { new() { Value = acks.Select(a => a.N).ToArray() }, new() { Value = w.Name } } };
+            Assert.Equal(0L, (long)(await cmd.ExecuteScalarAsync())!);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Switchover / failover: move the Londiste root to the new primary. The root's PgQ state lives in the primary's
+# database, so after a promotion it is already there; what moves is where the nodes say the root is, and the daemons.
+#   stop-root               on the old root host: stop its root workers and pgqd (its PostgreSQL may be down)
+#   start-root NEW_ADDRESS  on the new primary: root location -> NEW_ADDRESS, root ini + worker, pgqd
+#   follow-root NEW_ADDRESS on the replica: its copy of the root location -> NEW_ADDRESS, leaf worker restarted
+# Each action checks before it acts, so a rerun is safe.
+. "$(dirname "$0")/pgha_common.sh"
+. "$PGHA_DIR/pgha_londiste.sh"
+require_account
+action=${1:-}; new=${2:-}
+[ "$action" = stop-root ] || [[ "$new" =~ ^[A-Za-z0-9_.:-]+$ ]] || die "usage: $(basename "$0") stop-root | start-root ADDRESS | follow-root ADDRESS"
+
+set_root_location() {
+    local db=$1 location
+    location=$(LONDISTE_NODE_USER_CONN "$db" "$new")
+    psql -X -v ON_ERROR_STOP=1 -qAt -d "$db" -v node="root_$db" -v location="$location" <<'SQL'
+UPDATE pgq_node.node_location SET node_location = :'location' WHERE node_name = :'node' AND node_location IS DISTINCT FROM :'location';
+SQL
+    log "$db: root_$db is at $new"
+}
+
+case "$action" in
+    stop-root)
+        for db in "${REPLICA_DATABASES[@]}"; do stop_by_pidfile "$LONDISTE_PATH/pid/root_$db.pid" londiste "root worker root_$db"; done
+        stop_by_pidfile "$LONDISTE_PATH/pid/pgqd.pid" pgqd pgqd
+        ;;
+    start-root)
+        [ "$(live_role)" = primary ] || die "PostgreSQL on $THIS_HOST_NAME is $(live_role), not a running primary; promote it first"
+        for db in "${REPLICA_DATABASES[@]}"; do
+            set_root_location "$db"
+            start_worker "$(londiste_ini "$db" root)" "root_$db"
+        done
+        start_pgqd
+        ;;
+    follow-root)
+        for db in "${REPLICA_DATABASES[@]}"; do
+            set_root_location "$db"
+            # The worker reads the provider's location when it starts.
+            stop_by_pidfile "$LONDISTE_PATH/pid/leaf_$db.pid" londiste "leaf worker leaf_$db"
+            start_worker "$(londiste_ini "$db" leaf)" "leaf_$db"
+        done
+        ;;
+    *) die "unknown action '$action' (stop-root, start-root, follow-root)" ;;
+esac
