@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of PgHaWorkflows: installs what is missing, builds once, runs each test project in turn
-# (the lab is one set of namespaces, so projects that use it must not run at the same time), and prints
-# "N passed, N failed" (", N skipped") computed from the TRX results. Run as root: the lab needs namespaces.
+# (the lab is one set of namespaces, so projects that use it must not run at the same time), then the designer's
+# Vitest and browser (node --test, headless Chromium against the real server) suites, and prints
+# "N passed, N failed" (", N skipped") computed from the TRX and JUnit results. Run as root: the lab needs namespaces.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -11,6 +12,7 @@ results="$root/artifacts/test-results"
 bash tests/install-prerequisites.sh || { echo "0 passed, 1 failed"; exit 1; }
 rm -rf "$results" && mkdir -p "$results"
 dotnet build PgHaWorkflows.sln --nologo -v q -c Release || { echo "0 passed, 1 failed"; exit 1; }
+(cd designer && npm run build) || { echo "0 passed, 1 failed"; exit 1; }
 
 status=0
 for project in tests/*/*.Tests.csproj; do
@@ -20,7 +22,15 @@ for project in tests/*/*.Tests.csproj; do
     --logger "console;verbosity=normal" --results-directory "$results" || status=1
 done
 
-# Sum the counters of every TRX file; dotnet test's own summary lines are per project.
+# The designer (no lab): unit and component tests, then the browser tests against the release build of the server.
+echo "=== designer (vitest)"
+(cd designer && npx vitest run --reporter=default --reporter=junit --outputFile.junit="$results/designer-vitest.junit.xml") || status=1
+echo "=== designer (browser)"
+(cd designer && PGHA_SERVER_DLL="$root/src/PgHa.Server/bin/Release/net10.0/PgHa.Server.dll" PGHA_CLI_DLL="$root/src/PgHa.Cli/bin/Release/net10.0/pgha.dll" \
+  node --test --test-reporter=spec --test-reporter-destination=stdout \
+       --test-reporter=junit --test-reporter-destination="$results/designer-e2e.junit.xml" e2e/) || status=1
+
+# Sum the counters of every TRX file and every JUnit file; each runner's own summary line covers only itself.
 read -r passed failed skipped < <(python3 - "$results" <<'PY'
 import sys, glob, xml.etree.ElementTree as ET
 p = f = s = 0
@@ -29,13 +39,18 @@ for path in glob.glob(sys.argv[1] + "/*.trx"):
     if c is None: continue
     p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
     s += int(c.get("notExecuted", 0)) + int(c.get("inconclusive", 0))
+for path in glob.glob(sys.argv[1] + "/*.junit.xml"):
+    for case in ET.parse(path).getroot().iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None: f += 1
+        elif case.find("skipped") is not None: s += 1
+        else: p += 1
 print(p, f, s)
 PY
 )
-expected=$(ls tests/*/*.Tests.csproj | wc -l)
-found=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+expected=$(( $(ls tests/*/*.Tests.csproj | wc -l) + 2 ))
+found=$(( $(ls "$results"/*.trx 2>/dev/null | wc -l) + $(ls "$results"/*.junit.xml 2>/dev/null | wc -l) ))
 if [[ $found -lt $expected ]]; then
-  echo "only $found of $expected test projects produced results (a test host crashed?)" >&2
+  echo "only $found of $expected test suites produced results (a test host crashed?)" >&2
   failed=$((failed + expected - found)); status=1
 fi
 [[ $failed -gt 0 ]] && status=1

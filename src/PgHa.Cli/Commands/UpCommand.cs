@@ -10,8 +10,8 @@ using PgHa.Workflows.Clusters;
 namespace PgHa.Cli.Commands;
 
 /// <summary>
-/// <c>pgha up</c>: the one-command start. Brings the lab up (it installs its own packages), starts the server in
-/// this process, imports the lab's inventory, and prints the URL with an operator and an approver key.
+/// <c>pgha up</c>: the one-command start. Brings the lab up (it installs its own packages), builds the designer when
+/// its sources changed, starts the server in this process, imports the lab's inventory, and prints the URL with an operator and an approver key.
 /// Ctrl+C stops the server only: the lab keeps running so paused runs can resume at the next 'pgha up'
 /// (pass --down-on-exit to also take the lab down).
 /// </summary>
@@ -39,10 +39,12 @@ internal static class UpCommand
                     Console.WriteLine(result.AlreadyUp ? "lab: already up" : $"lab: up in {result.BringUpTime.TotalSeconds:0.0} s");
                 }
 
+                var designer = await DesignerBuild.EnsureBuiltAsync(Console.Out, ct);
                 var database = Path.GetFullPath(parse.GetValue(KeyCommands.Database)
                                                 ?? (Environment.GetEnvironmentVariable("PGHA_DATABASE") is { Length: > 0 } env ? env : Path.Combine(".pgha", "pgha.db")));
                 var args = new List<string> { "--urls", parse.GetValue(url)!, "--PgHa:Database", database };
                 if (lab is not null) args.AddRange(["--PgHa:SecretsFile", lab.SecretsFile]);
+                if (designer is not null) args.AddRange(["--PgHa:DesignerFolder", designer]);
                 await using var app = PgHaServer.Build([.. args]);
                 PgHaServer.EnsureFirstKey(app, Console.Out);
                 await app.StartAsync(ct);

@@ -54,11 +54,13 @@ public static class PgHaServer
         app.UseStatusCodePages();
         app.UseSerilogRequestLogging(o => o.GetLevel = (ctx, _, e) =>
             e is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Debug);
-        if (settings.DesignerFolder is { } designer && File.Exists(Path.Combine(designer, "index.html")))
+        var designer = settings.DesignerFolder is { } folder && File.Exists(Path.Combine(folder, "index.html"))
+            ? new PhysicalFileProvider(folder)
+            : null;
+        if (designer is not null)
         {
-            var files = new PhysicalFileProvider(designer);
-            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = designer });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = designer });
         }
         app.UseAuthentication();
         app.UseAuthorization();
@@ -70,7 +72,10 @@ public static class PgHaServer
         app.MapClustersApi();
         app.MapRunsApi();
         app.MapApprovalsApi();
-        if (settings.DesignerFolder is null || !File.Exists(Path.Combine(settings.DesignerFolder, "index.html")))
+        app.MapSessionApi();
+        if (designer is not null)
+            app.MapDesignerDeepLinks(designer);
+        else
             app.MapHomePage();
         return app;
     }
