@@ -14,6 +14,7 @@ namespace PgHa.Activities.Tests;
 /// master's port occupied, which must stop the run at setup-master), then check what a DBA would check, independently
 /// of the product's probes, and deploy again on the deployed cluster.
 /// </summary>
+[Collection(LabCollection.Name)]
 public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutputHelper output) : IClassFixture<LabDeploymentFixture>
 {
     private const string BlockerPidFile = "/tmp/pgha-port-blocker.pid";

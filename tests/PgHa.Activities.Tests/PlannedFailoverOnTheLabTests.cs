@@ -15,6 +15,7 @@ namespace PgHa.Activities.Tests;
 /// 10 ms. After every stage a DBA's checks, straight to the servers: one writable server, both pgbouncers route to
 /// it, the other streams from it, no acknowledged commit lost, writes after the switch reach the standby and the replica.
 /// </summary>
+[Collection(LabCollection.Name)]
 public sealed class PlannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITestOutputHelper output) : IClassFixture<LabDeploymentFixture>
 {
     private void Log(string line)

@@ -12,6 +12,7 @@ namespace PgHa.Server.Tests;
 /// Follows the README literally: a fresh clone, its main command (lab, server, cluster import, keys), then what
 /// a new user does next — list the runbooks and run environment preparation against the lab.
 /// </summary>
+[Collection(LabCollection.Name)]
 public sealed partial class ReadmeQuickStartTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly string Repo = FindRepo();
