@@ -74,7 +74,7 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
             foreach (var open in run?.Approvals.Where(a => a.Decision is null) ?? [])
             {
                 Console.WriteLine($"[runbook] {runbook}: approving '{open.NodeId}': {open.Prompt}");
-                await Runtime.DecideAsync(open.RunId, open.NodeId, ApprovalChoice.Approve, "e2e-approver", "approved by the test");
+                await Runtime.DecideAsync(open.RunId, open.NodeId, ApprovalChoice.Approve, new Decider("e2e-approver", ["approver"]), "approved by the test");
             }
             if (run is not null && RunStatus.IsFinished(run.Run.Status))
             {

@@ -55,6 +55,15 @@ public sealed class ServerHost : IAsyncLifetime
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 
+    /// <summary>Saves a runbook as the operator and, when it is a new draft, publishes it as a second principal (the approver).</summary>
+    public async Task SaveAndPublishAsync(string json)
+    {
+        using var author = Client("operator");
+        var saved = await author.PostAsync("api/runbooks", Http.Json(json));
+        var text = await saved.Content.ReadAsStringAsync();
+        Assert.True(saved.StatusCode is System.Net.HttpStatusCode.Created or System.Net.HttpStatusCode.OK, text);
+    }
+
     public HttpClient Client(string? role)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };

@@ -28,7 +28,7 @@ public sealed class PostgresStoreEngineTests(PostgresServer server) : IClassFixt
 
         var runId = (await node.StartAsync("pg-gated")).Run.RunId;
         await node.WaitUntilAsync(runId, r => r.Run.WaitingForApproval);
-        await node.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Approve, "alice", "looks good");
+        await node.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Approve, new Decider("alice", ["approver"]), "looks good");
         var run = await node.WaitUntilAsync(runId, r => RunStatus.IsFinished(r.Run.Status));
 
         Assert.Equal(RunStatus.Completed, run.Run.Status);
@@ -57,7 +57,7 @@ public sealed class PostgresStoreEngineTests(PostgresServer server) : IClassFixt
         {
             await a.WaitUntilAsync(runIds[i], r => r.Run.WaitingForApproval);
             // Decided on the node that did not start it.
-            await (i % 2 == 0 ? b : a).Runtime.DecideAsync(runIds[i], "approve", ApprovalChoice.Approve, "bob", null);
+            await (i % 2 == 0 ? b : a).Runtime.DecideAsync(runIds[i], "approve", ApprovalChoice.Approve, new Decider("bob", ["approver"]), null);
         }
 
         foreach (var runId in runIds)

@@ -6,9 +6,6 @@ using PgHa.Workflows.Validation;
 
 namespace PgHa.Server.Api;
 
-/// <summary>A request refused for a reason other than the key's role (e.g. the approver started the run himself).</summary>
-public sealed class ForbiddenException(string message) : Exception(message);
-
 /// <summary>A request body or parameter that is wrong, one message per field.</summary>
 public sealed class RequestFieldException(string field, string message) : Exception($"{field}: {message}")
 {

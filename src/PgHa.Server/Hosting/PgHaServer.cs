@@ -30,6 +30,7 @@ public static class PgHaServer
             if (settings.RunbookFolder is { } folder) o.RunbookFolders.Add(folder);
             o.SecretsFile = settings.SecretsFile;
             o.PollInterval = settings.PollInterval;
+            o.ApproverMustDifferFromStarter = settings.ApproverMustDifferFromStarter;
         });
         // The host scripts live beside the runbooks that run them.
         builder.Services.AddPostgresHaActivities(o =>
