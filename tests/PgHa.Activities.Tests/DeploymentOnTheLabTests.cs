@@ -160,8 +160,8 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
 
     private async Task SwitchPgBouncersUnderReadLoadAsync(string master, string slave)
     {
-        await lab.Runtime.Runbooks.SaveAsync(PlanRunbook, "e2e", asNextVersion: false);
-        await lab.Runtime.Runbooks.SaveAsync(SwitchRunbook, "e2e", asNextVersion: false);
+        await lab.Runtime.Runbooks.SaveAsync(PlanRunbook, "e2e", asNextVersion: false, published: true);
+        await lab.Runtime.Runbooks.SaveAsync(SwitchRunbook, "e2e", asNextVersion: false, published: true);
         var iniPath = PgBouncerLayout.IniFile(lab.Inventory);
         var iniBefore = await lab.Host("master", "devops").ReadAsync(RemoteCommand.Run("cat", iniPath) with { Sudo = true });
 

@@ -49,7 +49,7 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
         await Runtime.StartAsync(CancellationToken.None);
 
         foreach (var id in new[] { "environment-preparation", "deployment-preparation", "deployment" })
-            await Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(RunbookFileTests.WorkflowsDirectory(), id + ".json")), "test", asNextVersion: false);
+            await Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(RunbookFileTests.WorkflowsDirectory(), id + ".json")), "test", asNextVersion: false, published: true);
         Inventory = (await Services.GetRequiredService<ClusterDirectory>().ImportAsync(await File.ReadAllTextAsync(Lab.InventoryFile), "test")).Inventory;
         SecretValues = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Lab.SecretsFile))!;
     }

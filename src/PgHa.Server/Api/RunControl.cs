@@ -22,6 +22,7 @@ public sealed class RunControl(RunbookRuntime runtime, Audit audit)
             RunbookId = body.Runbook, Version = body.Version, ClusterId = body.Cluster,
             Inputs = body.Inputs ?? new Dictionary<string, JsonElement>(), DryRun = body.DryRun ?? false,
             StartedBy = user.PrincipalName(),
+            MayRunDrafts = user.HasClaim(ApiKeyAuthenticationHandler.RunDraftsClaim, "true"),
         }, ct);
         audit.Record(user.PrincipalName(), body.DryRun == true ? "StartDryRun" : "StartRun", run.Run.RunId,
             detail: $"{run.Run.RunbookId} v{run.Run.RunbookVersion} on {run.Run.ClusterId ?? "no cluster"}");

@@ -100,6 +100,16 @@ public sealed class ApiKeyFile(string path)
         return name;
     }
 
+    /// <summary>
+    /// Whether the key a request authenticated with still exists with at least the role it had: long-lived requests
+    /// (event streams) ask again while they run, so a revoked or lowered key stops receiving at once.
+    /// </summary>
+    public bool StillGrants(string hash, string role)
+    {
+        var entry = List().FirstOrDefault(e => e.Hash == hash);
+        return entry is not null && Roles.Rank(entry.Role) >= Roles.Rank(role);
+    }
+
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     private void Write(List<ApiKeyEntry> entries)

@@ -70,9 +70,7 @@ public sealed class RunbookRuntime(
 
     public async Task<RunView> StartRunAsync(StartRunRequest request, CancellationToken cancellationToken = default)
     {
-        var runbook = await library.GetAsync(request.RunbookId, request.Version, cancellationToken)
-                      ?? throw new NotFoundException("runbook", request.Version is { } v ? $"{request.RunbookId} v{v}" : request.RunbookId,
-                          "list runbooks with GET /api/runbooks or 'pgha runbooks list'");
+        var runbook = await RunnableVersionAsync(request, cancellationToken);
         var inputs = RunInputs.Check(runbook.Definition, request.Inputs);
 
         JsonElement? cluster = null;
@@ -123,6 +121,22 @@ public sealed class RunbookRuntime(
             runId, data.RunbookId, data.RunbookVersion, data.StartedBy, data.DryRun);
         events.Publish(runId, RunEventKinds.RunStarted, status: RunStatus.Running, message: $"{data.RunbookId} v{data.RunbookVersion}");
         return (await GetRunAsync(runId, cancellationToken))!;
+    }
+
+    // Plain starts run the newest published version; a draft runs only when named by a caller allowed to run drafts.
+    private async Task<CompiledRunbook> RunnableVersionAsync(StartRunRequest request, CancellationToken cancellationToken)
+    {
+        const string hint = "list runbooks with GET /api/runbooks or 'pgha runbooks list'";
+        if (request.Version is not { } version)
+            return await library.GetPublishedAsync(request.RunbookId, cancellationToken)
+                   ?? (await library.GetAsync(request.RunbookId, null, cancellationToken) is { } draft
+                       ? throw new ConflictException($"runbook '{request.RunbookId}' has no published version yet; a second person reviews and publishes v{draft.Definition.Version} (POST /api/runbooks/{request.RunbookId}/versions/{draft.Definition.Version}/publish)")
+                       : throw new NotFoundException("runbook", request.RunbookId, hint));
+        var named = await library.GetAsync(request.RunbookId, version, cancellationToken)
+                    ?? throw new NotFoundException("runbook", $"{request.RunbookId} v{version}", hint);
+        if (!request.MayRunDrafts && !await library.IsPublishedAsync(request.RunbookId, version, cancellationToken))
+            throw new ForbiddenException($"{request.RunbookId} v{version} is a draft nobody has published; publish it first (a second person, role approver) or use a key allowed to run drafts");
+        return named;
     }
 
     public async Task<RunView?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
