@@ -66,6 +66,8 @@ public static class ApiProblems
                 return new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 409, Title = "Conflict", Detail = e.Message };
             case ForbiddenException e:
                 return new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 403, Title = "Forbidden", Detail = e.Message };
+            case BadHttpRequestException { StatusCode: 413 } or BadHttpRequestException { InnerException: BadHttpRequestException { StatusCode: 413 } }:
+                return TooLarge();
             case BadHttpRequestException { InnerException: JsonException json }:
                 return MalformedJson(json);
             case JsonException json:
@@ -89,6 +91,14 @@ public static class ApiProblems
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
             { Status = 400, Title = "Malformed JSON", Detail = $"the request body is not valid JSON at {where}{path}: {message}" };
         problem.Extensions["errors"] = new Dictionary<string, string[]> { [json.Path is { Length: > 0 } f ? f : "$"] = [$"malformed JSON at {where}"] };
+        return problem;
+    }
+
+    private static Microsoft.AspNetCore.Mvc.ProblemDetails TooLarge()
+    {
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
+            { Status = 413, Title = "Request body too large", Detail = "the request body is larger than the server accepts (PgHa:Limits:MaxRequestBodyBytes)" };
+        problem.Extensions["errors"] = new Dictionary<string, string[]> { ["$"] = ["the request body is too large"] };
         return problem;
     }
 

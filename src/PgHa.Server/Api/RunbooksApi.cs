@@ -99,12 +99,8 @@ public sealed record ValidationReport(bool Valid, IReadOnlyList<string> Errors);
 /// <summary>Bodies that the engine parses itself (runbooks, cluster inventories) are read as text.</summary>
 internal static class RequestBody
 {
-    public const int MaxBytes = 4 * 1024 * 1024;
-
     public static async Task<string> ReadAsync(HttpRequest request)
     {
-        if (request.ContentLength is > MaxBytes)
-            throw new RequestFieldException("$", $"the body is larger than {MaxBytes / 1024 / 1024} MiB");
         using var reader = new StreamReader(request.Body);
         var text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
         if (string.IsNullOrWhiteSpace(text)) throw new RequestFieldException("$", "the request body is empty; send the JSON document");

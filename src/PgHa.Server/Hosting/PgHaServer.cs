@@ -23,6 +23,8 @@ public static class PgHaServer
 
         var settings = ServerSettings.From(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddSingleton(settings);
+        // Enforced by Kestrel while the body is read, so chunked bodies are bounded as well as announced ones.
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes);
         AddLogging(builder, settings);
 
         builder.Services.AddRunbookEngine(settings.Store, o =>
@@ -31,6 +33,7 @@ public static class PgHaServer
             o.SecretsFile = settings.SecretsFile;
             o.PollInterval = settings.PollInterval;
             o.ApproverMustDifferFromStarter = settings.ApproverMustDifferFromStarter;
+            o.Limits = settings.RunbookLimits;
         });
         // The host scripts live beside the runbooks that run them.
         builder.Services.AddPostgresHaActivities(o =>

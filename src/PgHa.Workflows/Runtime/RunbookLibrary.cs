@@ -20,6 +20,7 @@ public sealed class RunbookLibrary(
     ActivityCatalog catalog,
     RunbookCompiler compiler,
     IWorkflowRegistry registry,
+    RuntimeOptions options,
     ILogger<RunbookLibrary> logger)
 {
     private readonly ConcurrentDictionary<(string, int), CompiledRunbook> _compiled = new();
@@ -28,8 +29,25 @@ public sealed class RunbookLibrary(
 
     public IReadOnlyList<RunbookError> Validate(string json)
     {
-        var parsed = RunbookJson.Parse(json);
+        var parsed = ParseWithinLimits(json);
         return parsed.Definition is null ? parsed.Errors : new RunbookValidator(catalog).Validate(parsed.Definition);
+    }
+
+    // The size of what is sent is bounded before any graph work, each limit reported under its field.
+    private RunbookParseResult ParseWithinLimits(string json)
+    {
+        var limits = options.Limits;
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(json);
+        if (bytes > limits.MaxRunbookBytes)
+            return new RunbookParseResult(null, [new RunbookError(null, "$", $"the runbook is {bytes} bytes; at most {limits.MaxRunbookBytes} are accepted (PgHa:Limits:MaxRunbookBytes)")]);
+        var parsed = RunbookJson.Parse(json);
+        if (parsed.Definition is not { } d) return parsed;
+        var errors = new List<RunbookError>();
+        if (d.Nodes.Count > limits.MaxNodes)
+            errors.Add(new RunbookError(null, "nodes", $"the runbook has {d.Nodes.Count} nodes; at most {limits.MaxNodes} are accepted (PgHa:Limits:MaxNodes)"));
+        if (d.Connections.Count > limits.MaxConnections)
+            errors.Add(new RunbookError(null, "connections", $"the runbook has {d.Connections.Count} connections; at most {limits.MaxConnections} are accepted (PgHa:Limits:MaxConnections)"));
+        return errors.Count == 0 ? parsed : new RunbookParseResult(null, errors);
     }
 
     /// <summary>
@@ -41,7 +59,7 @@ public sealed class RunbookLibrary(
     public async Task<SavedRunbook> SaveAsync(string json, string savedBy, bool asNextVersion, CancellationToken cancellationToken = default,
         bool published = false)
     {
-        var parsed = RunbookJson.Parse(json);
+        var parsed = ParseWithinLimits(json);
         if (parsed.Definition is null) throw new RunbookValidationException(parsed.Errors);
         var definition = parsed.Definition;
 

@@ -403,9 +403,19 @@ public sealed class RuntimeOptions
     /// <summary>JSON file of secret name → value (mode 600); environment variables PGHA_SECRET_* take precedence.</summary>
     public string? SecretsFile { get; set; }
 
+    public RunbookLimits Limits { get; set; } = new();
+
     /// <summary>Whoever started a run may not decide its approvals (four eyes).</summary>
     public bool ApproverMustDifferFromStarter { get; set; } = true;
 
     /// <summary>How often WorkflowCore looks for runnable runs (resumption after a restart waits at most this long).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>How big a runbook may be: bounds the work a single request can cause (validation, compilation, storage).</summary>
+public sealed record RunbookLimits
+{
+    public int MaxNodes { get; init; } = 500;
+    public int MaxConnections { get; init; } = 2000;
+    public int MaxRunbookBytes { get; init; } = 1024 * 1024;
 }

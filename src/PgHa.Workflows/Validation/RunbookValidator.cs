@@ -45,7 +45,7 @@ public sealed partial class RunbookValidator(ActivityCatalog catalog)
         // Graph checks on a graph with dangling edges or ambiguous ids would only repeat those errors.
         if (!graphIsSound || duplicateIds) return errors;
 
-        var graph = new RunbookGraph(runbook, nodes.Keys);
+        var graph = new RunbookGraph(runbook, nodes);
         CheckStartAndReachability(runbook, graph, errors);
         if (CheckCycles(graph, errors))
             new ForkJoinStructure(runbook, graph, catalog).Check(errors);
