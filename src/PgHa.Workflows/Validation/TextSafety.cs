@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace PgHa.Workflows.Validation;
 
@@ -6,7 +7,7 @@ namespace PgHa.Workflows.Validation;
 /// User text on its way to a text sink (console log, audit line, problem detail): control characters are shown
 /// escaped, so a comment with a newline or an ANSI escape cannot forge a log line or repaint a terminal.
 /// </summary>
-public static class TextSafety
+public static partial class TextSafety
 {
     public static bool HasControl(string text) => text.Any(char.IsControl);
 
@@ -25,4 +26,10 @@ public static class TextSafety
             });
         return escaped.ToString();
     }
+
+    /// <summary>A framework message without the server's type names (<c>PgHa.Server.Api.StartRunBody</c>, <c>System.Collections.Generic.List`1[...]</c>).</summary>
+    public static string WithoutTypeNames(string message) => TypeName().Replace(message, "the expected type");
+
+    [GeneratedRegex(@"(System|PgHa|Microsoft|WorkflowCore)\.[\w.`\[\],]*[\w\]]")]
+    private static partial Regex TypeName();
 }
