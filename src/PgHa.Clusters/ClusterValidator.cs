@@ -1,3 +1,4 @@
+using PgHa.Secrets;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -44,11 +45,11 @@ public static partial class ClusterValidator
         catch (JsonException e)
         {
             var field = e.Path is { Length: > 2 } p ? p[2..] : "$";
-            return (null, [new ClusterError(field, $"invalid inventory JSON: {e.Message.Split(" Path:")[0]}")]);
+            return (null, [new ClusterError(field, $"invalid inventory JSON: {TextSafety.WithoutTypeNames(e.Message.Split(" Path:")[0])}")]);
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException)
         {
-            return (null, [new ClusterError("$", $"invalid inventory JSON: {e.Message}")]);
+            return (null, [new ClusterError("$", $"invalid inventory JSON: {TextSafety.WithoutTypeNames(e.Message)}")]);
         }
         var errors = Validate(inventory);
         return (errors.Count == 0 ? inventory : null, errors);

@@ -1,3 +1,4 @@
+using PgHa.Secrets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,8 +1,8 @@
+using PgHa.Secrets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using PgHa.Workflows.Runtime;
-using PgHa.Workflows.Validation;
 
 namespace PgHa.Server.Auth;
 

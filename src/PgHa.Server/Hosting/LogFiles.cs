@@ -1,5 +1,5 @@
+using PgHa.Secrets;
 using System.Text;
-using PgHa.Workflows.Validation;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Sinks.File;

@@ -1,3 +1,4 @@
+using PgHa.Secrets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PgHa.Workflows.Validation;

@@ -1,3 +1,4 @@
+using PgHa.Secrets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using PgHa.Workflows.Activities;

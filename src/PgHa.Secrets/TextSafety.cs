@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace PgHa.Workflows.Validation;
+namespace PgHa.Secrets;
 
 /// <summary>
 /// User text on its way to a text sink (console log, audit line, problem detail): control characters are shown
