@@ -34,6 +34,7 @@ public static class PgHaServer
             o.PollInterval = settings.PollInterval;
             o.ApproverMustDifferFromStarter = settings.ApproverMustDifferFromStarter;
             o.Limits = settings.RunbookLimits;
+            o.KeyDirectories = settings.KeyDirectories;
         });
         // The host scripts live beside the runbooks that run them.
         builder.Services.AddPostgresHaActivities(o =>

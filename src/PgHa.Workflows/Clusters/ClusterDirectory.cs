@@ -12,14 +12,14 @@ namespace PgHa.Workflows.Clusters;
 /// The cluster inventories known to the server. An inventory is validated in full before it replaces the stored
 /// one, so a bad import never damages what is there. Runs snapshot the inventory when they start.
 /// </summary>
-public sealed class ClusterDirectory(IDbContextFactory<PgHaDbContext> contexts, ILogger<ClusterDirectory> logger) : IClusterSnapshots
+public sealed class ClusterDirectory(IDbContextFactory<PgHaDbContext> contexts, Runtime.RuntimeOptions options, ILogger<ClusterDirectory> logger) : IClusterSnapshots
 {
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
     /// <exception cref="ClusterValidationException">the inventory is invalid; nothing was stored</exception>
     public async Task<ClusterImportResult> ImportAsync(string json, string importedBy, CancellationToken cancellationToken = default)
     {
-        var (inventory, errors) = ClusterValidator.Parse(json);
+        var (inventory, errors) = ClusterValidator.Parse(json, options.KeyDirectories);
         if (inventory is null) throw new ClusterValidationException(errors);
         var created = await SaveAsync(inventory, importedBy, cancellationToken);
         logger.LogInformation("Cluster {ClusterId} {Action} by {By}", inventory.Id, created ? "imported" : "updated", importedBy);

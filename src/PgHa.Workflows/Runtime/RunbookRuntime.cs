@@ -405,6 +405,9 @@ public sealed class RuntimeOptions
 
     public RunbookLimits Limits { get; set; } = new();
 
+    /// <summary>Directories an imported cluster's key and known_hosts files must lie in; null accepts any path.</summary>
+    public IReadOnlyList<string>? KeyDirectories { get; set; }
+
     /// <summary>Whoever started a run may not decide its approvals (four eyes).</summary>
     public bool ApproverMustDifferFromStarter { get; set; } = true;
 
