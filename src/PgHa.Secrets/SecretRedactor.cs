@@ -10,8 +10,8 @@ public sealed class SecretRedactor
 {
     public const string Mask = "***";
 
-    // Very short values (e.g. "1") would shred ordinary output; secrets that short are refused at the source instead.
-    private const int MinimumLength = 3;
+    /// <summary>Very short values (e.g. "1") would shred ordinary output; <see cref="SecretStore"/> refuses secrets that short.</summary>
+    public const int MinimumLength = 3;
 
     private readonly ConcurrentDictionary<string, byte> _values = new(StringComparer.Ordinal);
     private volatile string[] _ordered = [];

@@ -5,7 +5,7 @@ namespace PgHa.Secrets;
 /// <summary>
 /// Resolves secret references by name. Secrets come from environment variables <c>PGHA_SECRET_&lt;NAME&gt;</c>
 /// (name upper-cased, '-' and '.' as '_') or from a JSON file of name → value that only its owner may read.
-/// Every value handed out is registered with the redactor first.
+/// Every value handed out is registered with the redactor first; a value too short to be redacted is refused.
 /// </summary>
 public sealed class SecretStore
 {
@@ -18,7 +18,7 @@ public sealed class SecretStore
         _fileValues = secretsFile is null || !File.Exists(secretsFile)
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             : ReadFile(secretsFile);
-        foreach (var value in _fileValues.Values) _redactor.Register(value);
+        foreach (var (name, value) in _fileValues) _redactor.Register(Checked(name, value, $"in {secretsFile}"));
     }
 
     public SecretRedactor Redactor => _redactor;
@@ -28,7 +28,7 @@ public sealed class SecretStore
         var env = Environment.GetEnvironmentVariable(EnvironmentName(name));
         if (!string.IsNullOrEmpty(env))
         {
-            _redactor.Register(env);
+            _redactor.Register(Checked(name, env, $"in {EnvironmentName(name)}"));
             value = env;
             return true;
         }
@@ -38,6 +38,12 @@ public sealed class SecretStore
     public string Get(string name) => TryGet(name, out var value)
         ? value
         : throw new SecretNotFoundException(name);
+
+    // The message names the secret and where it came from, never its value or length.
+    private static string Checked(string name, string value, string where) => value.Length >= SecretRedactor.MinimumLength
+        ? value
+        : throw new InvalidOperationException(
+            $"Secret '{name}' {where} is shorter than {SecretRedactor.MinimumLength} characters and could not be kept out of logs; use a longer value.");
 
     public static string EnvironmentName(string name) =>
         "PGHA_SECRET_" + name.ToUpperInvariant().Replace('-', '_').Replace('.', '_');

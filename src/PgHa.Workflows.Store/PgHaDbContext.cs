@@ -127,6 +127,7 @@ public class PgHaDbContext : DbContext
             e.Property(x => x.RunbookId).HasMaxLength(200);
             e.Property(x => x.Name).HasMaxLength(200);
             e.Property(x => x.CreatedBy).HasMaxLength(200);
+            e.Property(x => x.PublishedBy).HasMaxLength(200);
         });
 
         b.Entity<RunRecord>(e =>

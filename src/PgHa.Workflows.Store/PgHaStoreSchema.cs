@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace PgHa.Workflows.Store;
@@ -17,6 +18,7 @@ public static class PgHaStoreSchema
             return;
         }
 
+        if (db.Database.IsSqlite()) OwnerOnly(new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource);
         db.Database.Migrate();
         if (db.Database.IsSqlite())
         {
@@ -36,5 +38,22 @@ public static class PgHaStoreSchema
                 db.Database.CloseConnection();
             }
         }
+    }
+
+    /// <summary>
+    /// The SQLite file holds runs, journals and approvals: mode 600 from its first byte (SQLite gives its -wal and -shm
+    /// files the database's mode), and an existing file created more open is tightened.
+    /// </summary>
+    private static void OwnerOnly(string file)
+    {
+        if (OperatingSystem.IsWindows() || file is "" or ":memory:") return;
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (!File.Exists(file))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+            using var created = new FileStream(file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = ownerOnly });
+        }
+        foreach (var path in new[] { file, file + "-wal", file + "-shm" })
+            if (File.Exists(path)) File.SetUnixFileMode(path, ownerOnly);
     }
 }

@@ -194,7 +194,7 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
             $"&& /usr/lib/postgresql/15/bin/pg_ctl -D {data} reload"));
         try
         {
-            await lab.Runtime.Runbooks.SaveAsync(PurgeMasterRunbook, "e2e", asNextVersion: false);
+            await lab.Runtime.Runbooks.SaveAsync(PurgeMasterRunbook, "e2e", asNextVersion: false, published: true);
             var (purge, _) = await lab.RunAsync("e2e-purge-master", TimeSpan.FromMinutes(2));
             Assert.Equal(RunStatus.Failed, purge.Run.Status);
             Assert.Contains("whether it is a primary or a standby is unknown; refusing to purge", new RunViewAssertions(purge).Node("purge").Error);
@@ -228,8 +228,8 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
 
     private async Task SwitchPgBouncersUnderReadLoadAsync(string master, string slave)
     {
-        await lab.Runtime.Runbooks.SaveAsync(PlanRunbook, "e2e", asNextVersion: false);
-        await lab.Runtime.Runbooks.SaveAsync(SwitchRunbook, "e2e", asNextVersion: false);
+        await lab.Runtime.Runbooks.SaveAsync(PlanRunbook, "e2e", asNextVersion: false, published: true);
+        await lab.Runtime.Runbooks.SaveAsync(SwitchRunbook, "e2e", asNextVersion: false, published: true);
         var iniPath = PgBouncerLayout.IniFile(lab.Inventory);
         var iniBefore = await lab.Host("master", "devops").ReadAsync(RemoteCommand.Run("cat", iniPath) with { Sudo = true });
 

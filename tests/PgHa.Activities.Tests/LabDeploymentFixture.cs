@@ -49,7 +49,7 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
         await Runtime.StartAsync(CancellationToken.None);
 
         foreach (var id in new[] { "environment-preparation", "deployment-preparation", "deployment" })
-            await Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(WorkflowsDirectory(), id + ".json")), "test", asNextVersion: false);
+            await Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(WorkflowsDirectory(), id + ".json")), "test", asNextVersion: false, published: true);
         Inventory = (await Services.GetRequiredService<ClusterDirectory>().ImportAsync(await File.ReadAllTextAsync(Lab.InventoryFile), "test")).Inventory;
         SecretValues = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Lab.SecretsFile))!;
     }
@@ -76,7 +76,7 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
             foreach (var open in run?.Approvals.Where(a => a.Decision is null) ?? [])
             {
                 Console.WriteLine($"[runbook] {runbook}: approving '{open.NodeId}': {open.Prompt}");
-                await Runtime.DecideAsync(open.RunId, open.NodeId, ApprovalChoice.Approve, "e2e-approver", "approved by the test");
+                await Runtime.DecideAsync(open.RunId, open.NodeId, ApprovalChoice.Approve, new Decider("e2e-approver", ["approver"]), "approved by the test");
             }
             if (run is not null && RunStatus.IsFinished(run.Run.Status))
             {

@@ -50,7 +50,7 @@ public sealed class PlannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITest
     public async Task Switch_over_fail_back_and_switch_over_again_with_writers_holding_their_connections()
     {
         await DeployAsync();
-        await lab.Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(RunbookFileTests.WorkflowsDirectory(), "planned-failover.json")), "test", asNextVersion: false);
+        await lab.Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(RunbookFileTests.WorkflowsDirectory(), "planned-failover.json")), "test", asNextVersion: false, published: true);
         var addresses = lab.Inventory.Hosts.ToDictionary(h => h.Name, h => h.Address);
         var original = await StoredInventoryAsync();
         await HeldConnectionWriter.CreateTableAsync(original.HostForRole("master")!.Address, lab.Secret("appPassword"));

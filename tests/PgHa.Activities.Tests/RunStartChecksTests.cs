@@ -79,7 +79,7 @@ public sealed class RunStartChecksTests : IAsyncLifetime
     [Fact]
     public async Task A_run_is_refused_at_start_naming_each_node_and_field_that_the_cluster_cannot_serve()
     {
-        await _runtime.Runbooks.SaveAsync(UnfitRunbook, "test", asNextVersion: false);
+        await _runtime.Runbooks.SaveAsync(UnfitRunbook, "test", asNextVersion: false, published: true);
 
         var e = await Assert.ThrowsAsync<ClusterFitException>(() =>
             _runtime.StartRunAsync(new StartRunRequest { RunbookId = "unfit", ClusterId = "fit", StartedBy = "test", DryRun = true }));

@@ -48,7 +48,7 @@ static async Task<List<double>> MeasureSqliteAsync()
     var connections = new JsonArray(Enumerable.Range(0, Nodes - 1).Select(i => (JsonNode)new JsonObject
         { ["from"] = $"n{i}", ["outcome"] = "Done", ["to"] = $"n{i + 1}" }).ToArray());
     var runbook = new JsonObject { ["id"] = "bench", ["version"] = 1, ["name"] = "bench", ["start"] = "n0", ["nodes"] = nodes, ["connections"] = connections };
-    await runtime.Runbooks.SaveAsync(runbook.ToJsonString(), "bench", asNextVersion: false);
+    await runtime.Runbooks.SaveAsync(runbook.ToJsonString(), "bench", asNextVersion: false, published: true);
 
     var gaps = new List<double>();
     for (var r = 0; r < Runs; r++)

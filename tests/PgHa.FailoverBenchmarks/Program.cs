@@ -20,7 +20,7 @@ try
 {
     foreach (var runbook in new[] { "environment-preparation", "deployment-preparation", "deployment" })
         Require(await lab.RunAsync(runbook, TimeSpan.FromMinutes(10)), runbook);
-    await lab.Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(LabDeploymentFixture.WorkflowsDirectory(), "planned-failover.json")), "bench", asNextVersion: false);
+    await lab.Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(LabDeploymentFixture.WorkflowsDirectory(), "planned-failover.json")), "bench", asNextVersion: false, published: true);
     var clusters = lab.Services.GetRequiredService<ClusterDirectory>();
     var password = lab.Secret("appPassword");
 
@@ -36,7 +36,7 @@ try
             { "id": "bench-pool-mode-{{mode}}", "version": 1, "name": "pgbouncers in {{mode}} pooling", "start": "switch",
               "nodes": [ { "id": "switch", "activity": "SwitchPgBouncer", "inputs": { "pgbouncerHosts": ["master", "slave"], "target": "master", "mode": "reload" } } ],
               "connections": [] }
-            """, "bench", asNextVersion: false);
+            """, "bench", asNextVersion: false, published: true);
         Require(await lab.RunAsync($"bench-pool-mode-{mode}", TimeSpan.FromMinutes(2)), "pool mode " + mode);
 
         var current = (await clusters.GetAsync("lab"))!;

@@ -10,11 +10,7 @@ public sealed class ApiTests(ServerHost server) : IClassFixture<ServerHost>
     private readonly HttpClient _operator = server.Client("operator");
     private readonly HttpClient _approver = server.Client("approver");
 
-    private async Task SaveAsync(string json)
-    {
-        var response = await _operator.PostAsync("api/runbooks", Http.Json(json));
-        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-    }
+    private Task SaveAsync(string json) => server.SaveAndPublishAsync(json);
 
     [Fact]
     public async Task Health_and_openapi_need_no_key()
@@ -211,11 +207,7 @@ public sealed class ApiTests(ServerHost server) : IClassFixture<ServerHost>
         await (await _operator.PostAsync($"api/runs/{runId}/cancel", null)).Problem(409);
 
         // Every start and decision is in the audit trail with the principal.
-        var log = string.Join("\n", Directory.GetFiles(Path.Combine(server.Directory, "logs")).Select(f =>
-        {
-            using var reader = new StreamReader(new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-            return reader.ReadToEnd();
-        }));
+        var log = server.LogText();
         Assert.Contains(log.Split('\n'), l => l.Contains("\"Action\":\"StartRun\"") && l.Contains("\"Principal\":\"operator-key\"") && l.Contains(runId));
         Assert.Contains(log.Split('\n'), l => l.Contains("\"Action\":\"Approve\"") && l.Contains("\"Principal\":\"approver-key\"") && l.Contains(runId) && l.Contains("\"NodeId\":\"approve\""));
         foreach (var key in server.Keys.Values) Assert.DoesNotContain(key, log);

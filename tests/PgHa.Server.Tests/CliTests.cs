@@ -24,6 +24,16 @@ public sealed class CliTests(ServerHost server) : IClassFixture<ServerHost>
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Pushes a runbook file as the operator and publishes it as the approver, as a team would.</summary>
+    private async Task PushAndPublish(string name, string json)
+    {
+        var pushed = await Pgha("operator", "runbooks", "push", Write(name, json));
+        Assert.True(pushed.ExitCode == 0, pushed.Err);
+        var version = pushed.Out.Split(' ')[3];
+        var published = await Pgha("approver", "runbooks", "publish", JsonNode.Parse(json)!["id"]!.GetValue<string>(), "--version", version);
+        Assert.True(published.ExitCode == 0, published.Err);
+    }
+
     private string Write(string name, string content)
     {
         var path = Path.Combine(server.Directory, name);
@@ -48,9 +58,14 @@ public sealed class CliTests(ServerHost server) : IClassFixture<ServerHost>
         Assert.True(pushed.ExitCode == 0, pushed.Err);
         Assert.Contains("saved cli-rb version 1", pushed.Out);
         Assert.Contains("saved cli-rb version 2", (await Pgha("operator", "runbooks", "push", valid)).Out);
+        Assert.Equal(1, (await Pgha("operator", "runbooks", "publish", "cli-rb", "--version", "1")).ExitCode); // operators do not publish
+        var published = await Pgha("approver", "runbooks", "publish", "cli-rb", "--version", "1");
+        Assert.True(published.ExitCode == 0, published.Err);
+        Assert.Contains("added    nodes.approve", published.Out);
+        Assert.Contains("published cli-rb version 1 by approver-key", published.Out);
 
         var list = await Pgha("viewer", "runbooks", "list");
-        Assert.Contains(list.Out.Split('\n'), l => l.StartsWith("cli-rb ") && l.Contains(" 2 "));
+        Assert.Contains(list.Out.Split('\n'), l => l.StartsWith("cli-rb ") && l.Contains(" 2 ") && l.Contains(" draft "));
         var shown = await Pgha("viewer", "runbooks", "show", "cli-rb", "--version", "1");
         Assert.Equal(1, JsonNode.Parse(shown.Out)!["version"]!.GetValue<int>());
         var missing = await Pgha("viewer", "runbooks", "show", "no-such");
@@ -72,7 +87,7 @@ public sealed class CliTests(ServerHost server) : IClassFixture<ServerHost>
     [Fact]
     public async Task Run_follow_waits_for_the_approval_and_exits_0_on_completion()
     {
-        Assert.Equal(0, (await Pgha("operator", "runbooks", "push", Write("cli-follow.json", TestRunbooks.Switchover("cli-follow")))).ExitCode);
+        await PushAndPublish("cli-follow.json", TestRunbooks.Switchover("cli-follow"));
         var following = Pgha("operator", "run", "cli-follow", "--input", "maxLagBytes=42", "--follow");
 
         using var viewer = server.Client("viewer");
@@ -110,7 +125,7 @@ public sealed class CliTests(ServerHost server) : IClassFixture<ServerHost>
     [Fact]
     public async Task A_rejected_run_makes_follow_exit_non_zero_and_cancel_works()
     {
-        Assert.Equal(0, (await Pgha("operator", "runbooks", "push", Write("cli-reject.json", TestRunbooks.Switchover("cli-reject")))).ExitCode);
+        await PushAndPublish("cli-reject.json", TestRunbooks.Switchover("cli-reject"));
         var started = await Pgha("operator", "run", "cli-reject");
         Assert.True(started.ExitCode == 0, started.Err);
         var runId = started.Out.Trim().Split(' ')[^1];
@@ -131,7 +146,7 @@ public sealed class CliTests(ServerHost server) : IClassFixture<ServerHost>
     [Fact]
     public async Task Bad_inputs_and_a_missing_key_are_reported_with_the_field()
     {
-        Assert.Equal(0, (await Pgha("operator", "runbooks", "push", Write("cli-inputs.json", TestRunbooks.Switchover("cli-inputs")))).ExitCode);
+        await PushAndPublish("cli-inputs.json", TestRunbooks.Switchover("cli-inputs"));
         var bad = await Pgha("operator", "run", "cli-inputs", "--input", "maxLagBytes=lots");
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains("inputs.maxLagBytes", bad.Err);

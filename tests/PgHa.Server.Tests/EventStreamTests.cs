@@ -34,7 +34,7 @@ public sealed class EventStreamTests(ServerHost server) : IClassFixture<ServerHo
     {
         using var op = server.Client("operator");
         using var viewer = server.Client("viewer");
-        Assert.True((await op.PostAsync("api/runbooks", Http.Json(TestRunbooks.Switchover("sse-order")))).IsSuccessStatusCode);
+        await server.SaveAndPublishAsync(TestRunbooks.Switchover("sse-order"));
         var runId = await op.StartRunAsync(new { runbook = "sse-order" });
         await viewer.WaitForRunAsync(runId, Http.Waiting);
 
@@ -85,7 +85,7 @@ public sealed class EventStreamTests(ServerHost server) : IClassFixture<ServerHo
     {
         using var op = server.Client("operator");
         using var viewer = server.Client("viewer");
-        Assert.True((await op.PostAsync("api/runbooks", Http.Json(TestRunbooks.ForkJoin("sse-all")))).IsSuccessStatusCode);
+        await server.SaveAndPublishAsync(TestRunbooks.ForkJoin("sse-all"));
 
         using var response = await viewer.GetAsync("api/events", HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
@@ -112,5 +112,39 @@ public sealed class EventStreamTests(ServerHost server) : IClassFixture<ServerHo
         await (await anonymous.GetAsync("api/events")).Problem(401);
         using var viewer = server.Client("viewer");
         await (await viewer.GetAsync("api/runs/run-unknown/events")).Problem(404);
+    }
+
+    [Theory]
+    [InlineData("revoked")]
+    [InlineData("role lowered")]
+    public async Task A_stream_ends_within_seconds_when_its_key_is_revoked_or_its_role_lowered(string change)
+    {
+        var name = "sse-" + change.Replace(' ', '-');
+        var keys = new PgHa.Server.Auth.ApiKeyFile(Path.Combine(server.Directory, PgHa.Server.Hosting.ServerSettings.KeysFileName));
+        using var client = server.Client(null);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", keys.Create(name, "operator"));
+        await server.SaveAndPublishAsync(TestRunbooks.Switchover(name));
+        var runId = await client.StartRunAsync(new { runbook = name });
+
+        foreach (var path in new[] { $"api/runs/{runId}/events", "api/events" })
+        {
+            using var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            Assert.Equal("event: snapshot", await reader.ReadLineAsync());
+
+            if (change == "revoked") Assert.True(keys.Revoke(name));
+            else File.WriteAllText(keys.Path, File.ReadAllText(keys.Path).Replace($"\"name\": \"{name}\",\n    \"role\": \"operator\"", $"\"name\": \"{name}\",\n    \"role\": \"viewer\""));
+            if (change == "revoked") Assert.DoesNotContain(keys.List(), k => k.Name == name);
+            else Assert.Equal("viewer", keys.List().Single(k => k.Name == name).Role);
+
+            var ended = DateTime.UtcNow;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (await reader.ReadLineAsync(timeout.Token) is not null) { }
+            Assert.True(DateTime.UtcNow - ended < TimeSpan.FromSeconds(5), $"{path} took {DateTime.UtcNow - ended} to end");
+            if (change == "revoked") break;
+            File.WriteAllText(keys.Path, File.ReadAllText(keys.Path).Replace($"\"name\": \"{name}\",\n    \"role\": \"viewer\"", $"\"name\": \"{name}\",\n    \"role\": \"operator\""));
+        }
+        await server.Client("operator").PostAsync($"api/runs/{runId}/cancel", null);
     }
 }

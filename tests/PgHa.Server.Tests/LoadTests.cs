@@ -13,7 +13,7 @@ public sealed class LoadTests(ServerHost server, ITestOutputHelper output) : ICl
     public async Task Fifty_concurrent_fork_join_runs_complete_with_each_node_succeeding_exactly_once()
     {
         using var op = server.Client("operator");
-        Assert.True((await op.PostAsync("api/runbooks", Http.Json(TestRunbooks.ForkJoin("load")))).IsSuccessStatusCode);
+        await server.SaveAndPublishAsync(TestRunbooks.ForkJoin("load"));
         string[] nodes = ["start", "fork", "a1", "a2", "b1", "join", "after"];
 
         var clock = Stopwatch.StartNew();

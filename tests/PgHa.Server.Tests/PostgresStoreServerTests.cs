@@ -32,8 +32,7 @@ public sealed class PostgresStoreServerTests(PostgresServer postgres) : IClassFi
             using var secondApprover = server.Client("approver2");
             Assert.Equal("Healthy", await anonymous.GetStringAsync("healthz"));
 
-            var saved = await @operator.PostAsync("api/runbooks", Http.Json(TestRunbooks.Switchover("pg-switchover")));
-            Assert.True(saved.StatusCode == HttpStatusCode.Created, await saved.Content.ReadAsStringAsync());
+            await server.SaveAndPublishAsync(TestRunbooks.Switchover("pg-switchover"));
             var runId = await approver.StartRunAsync(new { runbook = "pg-switchover", inputs = new { maxLagBytes = 16 } });
 
             var waiting = await viewer.WaitForRunAsync(runId, Http.Waiting, Patience);

@@ -55,6 +55,27 @@ public sealed class ServerHost : IAsyncLifetime
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 
+    /// <summary>Saves a runbook as the operator and, when it is a new draft, publishes it as a second principal (the approver).</summary>
+    public async Task SaveAndPublishAsync(string json)
+    {
+        using var author = Client("operator");
+        var saved = await author.PostAsync("api/runbooks", Http.Json(json));
+        var text = await saved.Content.ReadAsStringAsync();
+        Assert.True(saved.StatusCode is System.Net.HttpStatusCode.Created or System.Net.HttpStatusCode.OK, text);
+        if (saved.StatusCode != System.Net.HttpStatusCode.Created) return;
+        var version = JsonNode.Parse(text)!;
+        using var reviewer = Client("approver2");
+        var published = await reviewer.PostAsync($"api/runbooks/{version["id"]}/versions/{version["version"]}/publish", null);
+        Assert.True(published.IsSuccessStatusCode, await published.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Every log file of the server (JSON lines), read while the server writes them.</summary>
+    public string LogText() => string.Join("\n", System.IO.Directory.GetFiles(Path.Combine(Directory, "logs")).Select(f =>
+    {
+        using var reader = new StreamReader(new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        return reader.ReadToEnd();
+    }));
+
     public HttpClient Client(string? role)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };

@@ -48,7 +48,7 @@ while (true)
     }
     if (open is not null && open.NodeId == approveNode)
     {
-        await runtime.DecideAsync(runId, open.NodeId, ApprovalChoice.Approve, "crash-test", "approved after restart");
+        await runtime.DecideAsync(runId, open.NodeId, ApprovalChoice.Approve, new Decider("crash-test-approver", ["approver"]), "approved after restart");
         approveNode = null;
     }
     await Task.Delay(100);

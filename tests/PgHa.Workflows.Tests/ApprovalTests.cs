@@ -30,7 +30,7 @@ public sealed class ApprovalTests : IAsyncLifetime
         Assert.Equal(0, _engine.Recorder.Count("promote"));
         Assert.Single(await _engine.Runtime.ListOpenApprovalsAsync());
 
-        await _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Approve, "alice", "lag is zero");
+        await _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Approve, new Decider("alice", ["approver"]), "lag is zero");
         var run = await _engine.WaitForEndAsync(runId);
 
         Assert.Equal(RunStatus.Completed, run.Run.Status);
@@ -46,7 +46,7 @@ public sealed class ApprovalTests : IAsyncLifetime
         var runId = (await _engine.StartAsync("gated")).Run.RunId;
         await _engine.WaitUntilAsync(runId, r => r.Run.WaitingForApproval);
 
-        await _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Reject, "bob", "not now");
+        await _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Reject, new Decider("bob", ["approver"]), "not now");
         var run = await _engine.WaitForEndAsync(runId);
 
         Assert.Equal(["before", "abort"], _engine.Recorder.Executions);
@@ -58,15 +58,48 @@ public sealed class ApprovalTests : IAsyncLifetime
     {
         var runId = (await _engine.StartAsync("gated")).Run.RunId;
         await _engine.WaitUntilAsync(runId, r => r.Run.WaitingForApproval);
-        await _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Approve, "alice", null);
+        await _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Approve, new Decider("alice", ["approver"]), null);
 
         var refused = await Assert.ThrowsAsync<ConflictException>(() =>
-            _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Reject, "mallory", null));
+            _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Reject, new Decider("mallory", ["approver"]), null));
         var run = await _engine.WaitForEndAsync(runId);
 
         Assert.Contains("already decided: Approved by alice", refused.Message);
         Assert.Equal("alice", run.Approvals.Single().DecidedBy);
         Assert.Equal(0, _engine.Recorder.Count("abort"));
+    }
+
+    [Fact]
+    public async Task The_engine_refuses_the_starter_and_a_role_below_the_one_asked_for_and_leaves_the_approval_open()
+    {
+        await _engine.SaveAsync(Json("admin-gated", [("approve", "WaitForApproval", new { prompt = "Drop it?", role = "admin" }), Rec("drop")], ["approve -Approved-> drop"]));
+        var own = (await _engine.StartAsync("gated")).Run.RunId;
+        var adminOnly = (await _engine.StartAsync("admin-gated")).Run.RunId;
+        await _engine.WaitUntilAsync(own, r => r.Run.WaitingForApproval);
+        await _engine.WaitUntilAsync(adminOnly, r => r.Run.WaitingForApproval);
+
+        // The harness starts runs as "tester": the same principal however the name is spelled.
+        var starter = await Assert.ThrowsAsync<ForbiddenException>(() =>
+            _engine.Runtime.DecideAsync(own, "approve", ApprovalChoice.Approve, new Decider(" Tester", ["viewer", "operator", "approver", "admin"]), null));
+        var lowRole = await Assert.ThrowsAsync<ForbiddenException>(() =>
+            _engine.Runtime.DecideAsync(adminOnly, "approve", ApprovalChoice.Approve, new Decider("bob", ["viewer", "operator", "approver"]), null));
+
+        Assert.Contains("second person", starter.Message);
+        Assert.Contains("role admin", lowRole.Message);
+        Assert.Equal(2, (await _engine.Runtime.ListOpenApprovalsAsync()).Count);
+        await _engine.Runtime.DecideAsync(adminOnly, "approve", ApprovalChoice.Approve, new Decider("carol", ["admin"]), null);
+        Assert.Equal("carol", (await _engine.WaitForEndAsync(adminOnly)).Approvals.Single().DecidedBy);
+    }
+
+    [Fact]
+    public async Task A_decision_before_the_run_asked_for_approval_is_not_found_and_not_queued()
+    {
+        await _engine.SaveAsync(Json("slow-gated", [Rec("before", hold: 1500), ("approve", "WaitForApproval", new { prompt = "go?" })], ["before -Done-> approve"]));
+        var runId = (await _engine.StartAsync("slow-gated")).Run.RunId;
+        await Assert.ThrowsAsync<NotFoundException>(() =>
+            _engine.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Approve, new Decider("alice", ["approver"]), null));
+        var waiting = await _engine.WaitUntilAsync(runId, r => r.Run.WaitingForApproval);
+        Assert.Null(waiting.Approvals.Single().Decision);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class CheckpointFailureTests : IAsyncLifetime
         // b's first pass queues its journal end (Waiting) and its approval row; that checkpoint fails, so neither may
         // survive into the repeated pass (a second approval row for the same key would fail every later checkpoint).
         var waiting = await _engine.WaitUntilAsync(runId, r => r.Approvals.Any(a => a.Decision is null));
-        await _engine.Runtime.DecideAsync(runId, "b", ApprovalChoice.Approve, "approver", "ok");
+        await _engine.Runtime.DecideAsync(runId, "b", ApprovalChoice.Approve, new Decider("approver", ["approver"]), "ok");
         var run = await _engine.WaitForEndAsync(runId);
 
         Assert.Equal(RunStatus.Completed, run.Run.Status);

@@ -45,7 +45,7 @@ public sealed class EngineHarness : IAsyncDisposable
     }
 
     public async Task<RunbookDefinition> SaveAsync(string json) =>
-        (await Runtime.Runbooks.SaveAsync(json, "test", asNextVersion: false)).Definition;
+        (await Runtime.Runbooks.SaveAsync(json, "test", asNextVersion: false, published: true)).Definition;
 
     public Task<RunView> StartAsync(string runbookId, object? inputs = null, bool dryRun = false) =>
         Runtime.StartRunAsync(new StartRunRequest

@@ -24,11 +24,11 @@ public sealed class PostgresStoreEngineTests(PostgresServer server) : IClassFixt
         var cs = server.CreateDatabase("engine");
         await using var node = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
         Assert.IsType<PostgresAdvisoryLockProvider>(node.Services.GetRequiredService<WorkflowCore.Interface.IDistributedLockProvider>());
-        await node.Runtime.Runbooks.SaveAsync(Gated, "test", asNextVersion: false);
+        await node.Runtime.Runbooks.SaveAsync(Gated, "test", asNextVersion: false, published: true);
 
         var runId = (await node.StartAsync("pg-gated")).Run.RunId;
         await node.WaitUntilAsync(runId, r => r.Run.WaitingForApproval);
-        await node.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Approve, "alice", "looks good");
+        await node.Runtime.DecideAsync(runId, "approve", ApprovalChoice.Approve, new Decider("alice", ["approver"]), "looks good");
         var run = await node.WaitUntilAsync(runId, r => RunStatus.IsFinished(r.Run.Status));
 
         Assert.Equal(RunStatus.Completed, run.Run.Status);
@@ -47,7 +47,7 @@ public sealed class PostgresStoreEngineTests(PostgresServer server) : IClassFixt
         var cs = server.CreateDatabase("engine");
         await using var a = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
         // Saved before node B starts: a node registers the stored runbooks when it starts.
-        await a.Runtime.Runbooks.SaveAsync(Gated, "test", asNextVersion: false);
+        await a.Runtime.Runbooks.SaveAsync(Gated, "test", asNextVersion: false, published: true);
         await using var b = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
 
         var runIds = new List<string>();
@@ -57,7 +57,7 @@ public sealed class PostgresStoreEngineTests(PostgresServer server) : IClassFixt
         {
             await a.WaitUntilAsync(runIds[i], r => r.Run.WaitingForApproval);
             // Decided on the node that did not start it.
-            await (i % 2 == 0 ? b : a).Runtime.DecideAsync(runIds[i], "approve", ApprovalChoice.Approve, "bob", null);
+            await (i % 2 == 0 ? b : a).Runtime.DecideAsync(runIds[i], "approve", ApprovalChoice.Approve, new Decider("bob", ["approver"]), null);
         }
 
         foreach (var runId in runIds)
@@ -76,7 +76,7 @@ public sealed class PostgresStoreEngineTests(PostgresServer server) : IClassFixt
     {
         var cs = server.CreateDatabase("engine");
         await using var a = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
-        await a.Runtime.Runbooks.SaveAsync(Json("pg-busy", [("busy", "Hang", new { name = "busy" }), Rec("after")], ["busy -Done-> after"]), "test", asNextVersion: false);
+        await a.Runtime.Runbooks.SaveAsync(Json("pg-busy", [("busy", "Hang", new { name = "busy" }), Rec("after")], ["busy -Done-> after"]), "test", asNextVersion: false, published: true);
         var runId = (await a.StartAsync("pg-busy")).Run.RunId;
         await a.WaitUntilAsync(runId, r => r.Journal.Any(j => j.NodeId == "busy" && j.Status == JournalStatus.Running));
 

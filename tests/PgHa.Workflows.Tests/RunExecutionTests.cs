@@ -182,4 +182,15 @@ public sealed class RunExecutionTests : IAsyncLifetime
         Assert.Equal([JournalStatus.Sleeping, JournalStatus.Succeeded], run.Journal.Where(j => j.NodeId == "wait").Select(j => j.Status));
         Assert.Equal(1, _engine.Recorder.Count("after"));
     }
+
+    [Fact]
+    public async Task A_log_line_over_the_journal_cap_keeps_its_head_and_a_truncation_marker()
+    {
+        await _engine.SaveAsync(Json("huge-log", [("say", "Log", new { message = new string('x', 300 * 1024) })], []));
+        var run = await _engine.WaitForEndAsync((await _engine.StartAsync("huge-log")).Run.RunId);
+        var log = run.Journal.Single(j => j.NodeId == "say").Log;
+        Assert.NotNull(log);
+        Assert.StartsWith("xxxx", log);
+        Assert.EndsWith("[log truncated at 262144 characters]", log);
+    }
 }

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using PgHa.Workflows.Model;
+using PgHa.Workflows.Runtime;
 using PgHa.Workflows.Store.Entities;
 using PgHa.Workflows.Validation;
 using static PgHa.Workflows.Tests.Runbooks;
@@ -41,17 +43,31 @@ public sealed class RunbookVersionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Saving_as_next_version_keeps_older_versions_runnable()
+    public async Task A_saved_version_is_a_draft_that_plain_starts_skip_until_a_second_principal_publishes_it()
     {
         await _engine.SaveAsync(Json("evolve", [Rec("v1")], []));
-        var saved = await _engine.Runtime.Runbooks.SaveAsync(Json("evolve", [Rec("v2")], []), "test", asNextVersion: true);
-
+        var saved = await _engine.Runtime.Runbooks.SaveAsync(Json("evolve", [Rec("v2")], []), "Alice", asNextVersion: true);
         Assert.Equal(2, saved.Definition.Version);
+
+        await _engine.WaitForEndAsync((await _engine.StartAsync("evolve")).Run.RunId);
+        await Assert.ThrowsAsync<ForbiddenException>(() => _engine.Runtime.StartRunAsync(new() { RunbookId = "evolve", Version = 2, StartedBy = "t" }));
+        var byAuthor = await Assert.ThrowsAsync<ForbiddenException>(() => _engine.Runtime.Runbooks.PublishAsync("evolve", 2, " alice"));
+        Assert.Contains("second person", byAuthor.Message);
+        var tried = await _engine.Runtime.StartRunAsync(new() { RunbookId = "evolve", Version = 2, StartedBy = "t", MayRunDrafts = true });
+        await _engine.WaitForEndAsync(tried.Run.RunId);
+
+        var published = await _engine.Runtime.Runbooks.PublishAsync("evolve", 2, "bob");
+        Assert.Equal([("start", RunbookDiff.Changed), ("nodes.v1", RunbookDiff.Removed), ("nodes.v2", RunbookDiff.Added)],
+            published.Diff.Changes.Select(c => (c.Path, c.Change)));
+        Assert.Equal((1, 2), (published.Diff.From, published.Diff.To));
+        await _engine.WaitForEndAsync((await _engine.StartAsync("evolve")).Run.RunId);
         var old = await _engine.Runtime.StartRunAsync(new() { RunbookId = "evolve", Version = 1, StartedBy = "t" });
         await _engine.WaitForEndAsync(old.Run.RunId);
-        var latest = await _engine.StartAsync("evolve");
-        await _engine.WaitForEndAsync(latest.Run.RunId);
-        Assert.Equal(["v1", "v2"], _engine.Recorder.Executions);
+
+        Assert.Equal(["v1", "v2", "v2", "v1"], _engine.Recorder.Executions);
+        var versions = await _engine.Runtime.Runbooks.ListVersionsAsync("evolve");
+        Assert.Equal(("Alice", "bob"), (versions[1].CreatedBy, versions[1].PublishedBy));
+        await Assert.ThrowsAsync<ConflictException>(() => _engine.Runtime.Runbooks.PublishAsync("evolve", 2, "carol"));
     }
 
     [Fact]

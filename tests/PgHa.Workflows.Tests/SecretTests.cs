@@ -34,4 +34,22 @@ public sealed class SecretTests
                 Assert.DoesNotContain(secret, Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file)));
         }
     }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_secret_too_short_to_redact_is_refused_where_it_is_loaded_naming_the_secret_not_the_value()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("pgha-secrets-").FullName, "secrets.json");
+        File.WriteAllText(file, "{\"db-password\": \"q7\"}");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var fromFile = Assert.Throws<InvalidOperationException>(() => new PgHa.Secrets.SecretStore(new PgHa.Secrets.SecretRedactor(), file));
+        Assert.Contains("'db-password'", fromFile.Message);
+        Assert.DoesNotContain("q7", fromFile.Message);
+
+        Environment.SetEnvironmentVariable("PGHA_SECRET_SHORT_PIN", "Z9");
+        var store = new PgHa.Secrets.SecretStore(new PgHa.Secrets.SecretRedactor());
+        var fromEnvironment = Assert.Throws<InvalidOperationException>(() => store.TryGet("short-pin", out _));
+        Assert.Contains("'short-pin'", fromEnvironment.Message);
+        Assert.DoesNotContain("Z9", fromEnvironment.Message);
+    }
 }

@@ -30,11 +30,13 @@ internal static class KeyCommands
         var role = new Option<string>("--role") { Description = "viewer, operator, approver or admin", Required = true };
         role.AcceptOnlyFromAmong([.. Roles.Ordered]);
         var replace = new Option<bool>("--replace") { Description = "Revoke an existing key of that name and create a new one" };
-        var create = new Command("create", "Create a key and print it (the only time it is shown)") { name, role, replace };
+        var principal = new Option<string?>("--principal") { Description = "The person or system the key belongs to (default: its name); four-eyes rules compare principals" };
+        var runDrafts = new Option<bool>("--run-drafts") { Description = "Allow the key to start runbook versions nobody has published yet" };
+        var create = new Command("create", "Create a key and print it (the only time it is shown)") { name, role, replace, principal, runDrafts };
         create.SetAction(parse => Guard(() =>
         {
             var file = new ApiKeyFile(KeysFile(parse));
-            var key = file.Create(parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(replace));
+            var key = file.Create(parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(replace), parse.GetValue(principal), parse.GetValue(runDrafts));
             Console.Error.WriteLine($"created key '{parse.GetValue(name)}' with role {parse.GetValue(role)} in {file.Path}; it is shown only now:");
             Console.WriteLine(key);
         }));
@@ -43,7 +45,8 @@ internal static class KeyCommands
         list.SetAction(parse => Guard(() =>
         {
             var file = new ApiKeyFile(KeysFile(parse));
-            Cli.Table(file.List().Select(k => new[] { k.Name, k.Role, k.Created.ToString("u") }), "NAME", "ROLE", "CREATED");
+            Cli.Table(file.List().Select(k => new[] { k.Name, k.PrincipalName, k.Role, k.RunDrafts ? "yes" : "no", k.Created.ToString("u") }),
+                "NAME", "PRINCIPAL", "ROLE", "RUNS DRAFTS", "CREATED");
         }));
 
         var who = new Argument<string>("name") { Description = "Key name" };

@@ -1,3 +1,4 @@
+using PgHa.Secrets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,9 +6,6 @@ using PgHa.Workflows.Runtime;
 using PgHa.Workflows.Validation;
 
 namespace PgHa.Server.Api;
-
-/// <summary>A request refused for a reason other than the key's role (e.g. the approver started the run himself).</summary>
-public sealed class ForbiddenException(string message) : Exception(message);
 
 /// <summary>A request body or parameter that is wrong, one message per field.</summary>
 public sealed class RequestFieldException(string field, string message) : Exception($"{field}: {message}")
@@ -73,13 +71,17 @@ public static class ApiProblems
                 return new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 409, Title = "Conflict", Detail = e.Message };
             case ForbiddenException e:
                 return new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 403, Title = "Forbidden", Detail = e.Message };
+            case BadHttpRequestException { StatusCode: 413 } or BadHttpRequestException { InnerException: BadHttpRequestException { StatusCode: 413 } }:
+                return TooLarge();
             case BadHttpRequestException { InnerException: JsonException json }:
                 return MalformedJson(json);
             case JsonException json:
                 return MalformedJson(json);
+            case BadHttpRequestException e when e.Message.Contains("no body was provided", StringComparison.Ordinal):
+                return ToProblem(Validation([("$", "the request body is empty; send a JSON object")], "The request is invalid"));
             case BadHttpRequestException e:
-                // Its messages name the parameter and the problem (missing body, wrong content type), never data.
-                return new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = e.StatusCode, Title = "Bad request", Detail = e.Message };
+                // Its messages name the parameter and the problem (missing body, wrong content type), never data; type names are cut.
+                return new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = e.StatusCode, Title = "Bad request", Detail = TextSafety.WithoutTypeNames(e.Message) };
             default:
                 return null;
         }
@@ -89,13 +91,32 @@ public static class ApiProblems
     {
         var where = json.LineNumber is { } line ? $"line {line + 1}, column {json.BytePositionInLine + 1}" : "an unknown position";
         var path = json.Path is { Length: > 0 } p ? $" (at {p})" : "";
-        // Only the first sentence of the message: the rest repeats the position, and nothing of the body is echoed.
-        var message = json.Message;
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        if (cut > 0) message = message[..cut];
+        var message = Describe(json);
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
             { Status = 400, Title = "Malformed JSON", Detail = $"the request body is not valid JSON at {where}{path}: {message}" };
         problem.Extensions["errors"] = new Dictionary<string, string[]> { [json.Path is { Length: > 0 } f ? f : "$"] = [$"malformed JSON at {where}"] };
+        return problem;
+    }
+
+    // Only the first sentence of the message (the rest repeats the position; nothing of the body is echoed), in the
+    // caller's terms: unknown and duplicate fields by path, wrong types without the server's type names.
+    private static string Describe(JsonException json)
+    {
+        var message = json.Message;
+        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+            return "unknown field; remove it or check its spelling";
+        if (message.Contains("uplicate", StringComparison.Ordinal))
+            return "the same property appears twice; keep one";
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut > 0) message = message[..cut];
+        return TextSafety.WithoutTypeNames(message);
+    }
+
+    private static Microsoft.AspNetCore.Mvc.ProblemDetails TooLarge()
+    {
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
+            { Status = 413, Title = "Request body too large", Detail = "the request body is larger than the server accepts (PgHa:Limits:MaxRequestBodyBytes)" };
+        problem.Extensions["errors"] = new Dictionary<string, string[]> { ["$"] = ["the request body is too large"] };
         return problem;
     }
 

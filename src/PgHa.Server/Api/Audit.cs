@@ -1,7 +1,7 @@
 namespace PgHa.Server.Api;
 
 /// <summary>
-/// The audit trail: one structured event per start, cancel and decision, under the category <c>PgHa.Audit</c> with
+/// The audit trail: one structured event per start, cancel, decision, runbook save and publish, under the category <c>PgHa.Audit</c> with
 /// event name <c>Audit</c>, so it can be filtered out of the rolling log file.
 /// </summary>
 public sealed class Audit(ILoggerFactory loggers)
@@ -12,4 +12,8 @@ public sealed class Audit(ILoggerFactory loggers)
     public void Record(string principal, string action, string runId, string? nodeId = null, string? detail = null) =>
         _logger.LogInformation(AuditEvent, "Audit {Action} by {Principal} on run {RunId} node {NodeId}: {Detail}",
             action, principal, runId, nodeId, detail);
+
+    public void RecordRunbook(string principal, string action, string runbookId, int version, string detail) =>
+        _logger.LogInformation(AuditEvent, "Audit {Action} by {Principal} on runbook {RunbookId} v{Version}: {Detail}",
+            action, principal, runbookId, version, detail);
 }

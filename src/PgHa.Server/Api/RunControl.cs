@@ -10,7 +10,7 @@ public sealed record StartRunBody(string? Runbook, int? Version, string? Cluster
 public sealed record DecisionBody(string? Node, string? Decision, string? Comment);
 
 /// <summary>Starts and cancels runs and decides approvals on behalf of a key's principal, with the checks and the audit trail the API owes.</summary>
-public sealed class RunControl(RunbookRuntime runtime, Audit audit, Hosting.ServerSettings settings)
+public sealed class RunControl(RunbookRuntime runtime, Audit audit)
 {
     public async Task<RunView> StartAsync(StartRunBody body, ClaimsPrincipal user, CancellationToken ct)
     {
@@ -22,6 +22,7 @@ public sealed class RunControl(RunbookRuntime runtime, Audit audit, Hosting.Serv
             RunbookId = body.Runbook, Version = body.Version, ClusterId = body.Cluster,
             Inputs = body.Inputs ?? new Dictionary<string, JsonElement>(), DryRun = body.DryRun ?? false,
             StartedBy = user.PrincipalName(),
+            MayRunDrafts = user.HasClaim(ApiKeyAuthenticationHandler.RunDraftsClaim, "true"),
         }, ct);
         audit.Record(user.PrincipalName(), body.DryRun == true ? "StartDryRun" : "StartRun", run.Run.RunId,
             detail: $"{run.Run.RunbookId} v{run.Run.RunbookVersion} on {run.Run.ClusterId ?? "no cluster"}");
@@ -44,17 +45,10 @@ public sealed class RunControl(RunbookRuntime runtime, Audit audit, Hosting.Serv
             "reject" => ApprovalChoice.Reject,
             _ => throw new RequestFieldException("decision", "decision must be 'approve' or 'reject'"),
         };
-        var run = await runtime.GetRunAsync(runId, ct) ?? throw new NotFoundException("run", runId, "list runs with GET /api/runs");
-        var open = run.Approvals.LastOrDefault(a => a.NodeId == body.Node && a.Decision is null);
         var name = user.PrincipalName();
-        if (open is not null)
-        {
-            if (!user.IsInRole(open.AllowedRole))
-                throw new ForbiddenException($"the approval at node '{body.Node}' must be decided by role {open.AllowedRole}; key '{name}' has role {user.FindFirst("pgha:role")?.Value}");
-            if (settings.ApproverMustDifferFromStarter && string.Equals(run.Run.StartedBy, name, StringComparison.Ordinal))
-                throw new ForbiddenException($"'{name}' started run {runId} and may not approve it: a second person must decide (PgHa:Auth:ApproverMustDifferFromStarter)");
-        }
-        var decided = await runtime.DecideAsync(runId, body.Node, choice, name, body.Comment, ct);
+        // Every rule is checked by the engine against the stored approval, atomically with recording the decision.
+        var decider = new Decider(name, user.FindAll(ClaimTypes.Role).Select(c => c.Value).ToList());
+        var decided = await runtime.DecideAsync(runId, body.Node, choice, decider, body.Comment, ct);
         audit.Record(name, choice == ApprovalChoice.Approve ? "Approve" : "Reject", runId, body.Node, body.Comment);
         return decided;
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using PgHa.Server.Auth;
 using PgHa.Server.Hosting;
 using PgHa.Workflows.Runtime;
 using PgHa.Workflows.Store.Entities;
@@ -10,10 +11,13 @@ namespace PgHa.Server.Api;
 /// <summary>
 /// Server-sent events: subscribe first, then send the current state as a 'snapshot' event, then every event in
 /// order, with a comment line as heartbeat so proxies keep the connection open. A single run's stream ends after its
-/// run.ended event; the all-runs stream lasts until the client goes away.
+/// run.ended event; the all-runs stream lasts until the client goes away. Either ends within
+/// <see cref="KeyRecheck"/> of its key being revoked or its role lowered.
 /// </summary>
-public sealed class RunEventStream(RunbookRuntime runtime, ServerSettings settings, ResponseRedaction redaction, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+public sealed class RunEventStream(RunbookRuntime runtime, ServerSettings settings, ResponseRedaction redaction, ApiKeyFile keys,
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
+    private static readonly TimeSpan KeyRecheck = TimeSpan.FromSeconds(1);
     private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
 
     public async Task StreamAsync(HttpContext context, string? runId)
@@ -43,20 +47,28 @@ public sealed class RunEventStream(RunbookRuntime runtime, ServerSettings settin
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var events = subscription.ReadAllAsync(stop.Token).GetAsyncEnumerator(stop.Token);
         var next = events.MoveNextAsync().AsTask();
+        var keyHash = context.User.FindFirst(ApiKeyAuthenticationHandler.KeyHashClaim)?.Value ?? "";
+        var keyRole = context.User.FindFirst("pgha:role")?.Value ?? Roles.Admin;
+        var lastWrite = DateTime.UtcNow;
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                var heartbeat = Task.Delay(settings.HeartbeatInterval, ct);
-                if (await Task.WhenAny(next, heartbeat) != next)
+                var tick = Task.Delay(KeyRecheck < settings.HeartbeatInterval ? KeyRecheck : settings.HeartbeatInterval, ct);
+                if (await Task.WhenAny(next, tick) != next)
                 {
+                    if (!keys.StillGrants(keyHash, keyRole)) return;
+                    if (DateTime.UtcNow - lastWrite < settings.HeartbeatInterval) continue;
                     await response.WriteAsync(": heartbeat\n\n", ct);
                     await response.Body.FlushAsync(ct);
+                    lastWrite = DateTime.UtcNow;
                     continue;
                 }
                 if (!await next) return;
+                if (!keys.StillGrants(keyHash, keyRole)) return;
                 var e = redaction.Redact(events.Current);
                 await WriteAsync(response, e.Kind, e.Sequence, JsonSerializer.Serialize(e, _json), ct);
+                lastWrite = DateTime.UtcNow;
                 if (runId is not null && e.Kind == RunEventKinds.RunEnded) return;
                 next = events.MoveNextAsync().AsTask();
             }

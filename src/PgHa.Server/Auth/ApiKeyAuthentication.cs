@@ -18,6 +18,9 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     public const string SchemeName = "ApiKey";
     public const string CookieName = "pgha_key";
+    public const string KeyNameClaim = "pgha:key";
+    public const string RunDraftsClaim = "pgha:run-drafts";
+    public const string KeyHashClaim = "pgha:key-hash";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -26,7 +29,9 @@ public sealed class ApiKeyAuthenticationHandler(
         var entry = keys.Find(key);
         if (entry is null) return Task.FromResult(AuthenticateResult.Fail("the API key is not known (revoked, or mistyped)"));
 
-        var claims = new List<Claim> { new(ClaimTypes.Name, entry.Name) };
+        var claims = new List<Claim> { new(ClaimTypes.Name, entry.PrincipalName), new(KeyNameClaim, entry.Name) };
+        if (entry.RunDrafts) claims.Add(new Claim(RunDraftsClaim, "true"));
+        claims.Add(new Claim(KeyHashClaim, entry.Hash));
         claims.AddRange(Roles.Implied(entry.Role).Select(r => new Claim(ClaimTypes.Role, r)));
         claims.Add(new Claim("pgha:role", entry.Role));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));

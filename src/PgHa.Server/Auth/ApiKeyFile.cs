@@ -1,11 +1,20 @@
+using PgHa.Secrets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using PgHa.Workflows.Runtime;
 
 namespace PgHa.Server.Auth;
 
-/// <summary>One API key as stored: never the key itself, only its SHA-256.</summary>
-public sealed record ApiKeyEntry(string Name, string Role, string Hash, DateTime Created);
+/// <summary>
+/// One API key as stored: never the key itself, only its SHA-256. A key belongs to a principal (a person or a system;
+/// the key's name unless given) and the four-eyes rules compare principals, never key names. <c>RunDrafts</c> lets
+/// the key start runbook versions that nobody has published yet.
+/// </summary>
+public sealed record ApiKeyEntry(string Name, string Role, string Hash, DateTime Created, string? Principal = null, bool RunDrafts = false)
+{
+    public string PrincipalName => Principals.Normalise(Principal ?? Name);
+}
 
 /// <summary>
 /// The API keys, in a JSON file only root may read (mode 600) next to the database. Keys are 256 random bits, so an
@@ -46,21 +55,25 @@ public sealed class ApiKeyFile(string path)
         return found;
     }
 
-    /// <summary>Creates a key and returns it; this is the only time it is ever visible. With replace, a key of the same name is revoked.</summary>
-    public string Create(string name, string role, bool replace = false)
+    /// <summary>
+    /// Creates a key and returns it; this is the only time it is ever visible. With replace, a key of the same name is
+    /// revoked. Names compare trimmed and case-insensitively, like principals.
+    /// </summary>
+    public string Create(string name, string role, bool replace = false, string? principal = null, bool runDrafts = false)
     {
-        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("the key needs a name (who uses it)");
+        name = PlainName(name, "the key needs a name (who uses it)");
+        if (principal is not null) principal = PlainName(principal, "the principal needs a name (the person or system the key belongs to)");
         if (!Roles.IsKnown(role)) throw new ArgumentException($"unknown role '{role}'; use one of {string.Join(", ", Roles.Ordered)}");
         var key = KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         lock (_gate)
         {
             var entries = List().ToList();
-            if (entries.Any(e => e.Name == name))
+            if (entries.Any(e => Principals.Same(e.Name, name)))
             {
                 if (!replace) throw new ArgumentException($"a key named '{name}' already exists; revoke it first or choose another name");
-                entries.RemoveAll(e => e.Name == name);
+                entries.RemoveAll(e => Principals.Same(e.Name, name));
             }
-            entries.Add(new ApiKeyEntry(name, role, Hash(key), DateTime.UtcNow));
+            entries.Add(new ApiKeyEntry(name, role, Hash(key), DateTime.UtcNow, principal, runDrafts));
             Write(entries);
         }
         return key;
@@ -71,10 +84,30 @@ public sealed class ApiKeyFile(string path)
         lock (_gate)
         {
             var entries = List().ToList();
-            if (entries.RemoveAll(e => e.Name == name) == 0) return false;
+            if (entries.RemoveAll(e => Principals.Same(e.Name, name)) == 0) return false;
             Write(entries);
             return true;
         }
+    }
+
+    /// <summary>A name people read in logs and audit lines: trimmed, not empty, no control characters.</summary>
+    private static string PlainName(string name, string missing)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException(missing);
+        name = name.Trim();
+        if (name.Length > 100 || name.Any(char.IsControl))
+            throw new ArgumentException($"'{TextSafety.Escape(name)}' is not a plain name: use at most 100 characters and no control characters");
+        return name;
+    }
+
+    /// <summary>
+    /// Whether the key a request authenticated with still exists with at least the role it had: long-lived requests
+    /// (event streams) ask again while they run, so a revoked or lowered key stops receiving at once.
+    /// </summary>
+    public bool StillGrants(string hash, string role)
+    {
+        var entry = List().FirstOrDefault(e => e.Hash == hash);
+        return entry is not null && Roles.Rank(entry.Role) >= Roles.Rank(role);
     }
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));

@@ -12,6 +12,9 @@ public static class Roles
 
     public static bool IsKnown(string role) => Ordered.Contains(role);
 
+    /// <summary>The place of a role in <see cref="Ordered"/>; -1 for an unknown one.</summary>
+    public static int Rank(string role) => Ordered.ToList().IndexOf(role);
+
     /// <summary>The role itself and every role below it.</summary>
     public static IEnumerable<string> Implied(string role) => Ordered.Take(Ordered.ToList().IndexOf(role) + 1);
 }

@@ -23,6 +23,8 @@ public static class PgHaServer
 
         var settings = ServerSettings.From(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddSingleton(settings);
+        // Enforced by Kestrel while the body is read, so chunked bodies are bounded as well as announced ones.
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes);
         AddLogging(builder, settings);
 
         builder.Services.AddRunbookEngine(settings.Store, o =>
@@ -30,6 +32,9 @@ public static class PgHaServer
             if (settings.RunbookFolder is { } folder) o.RunbookFolders.Add(folder);
             o.SecretsFile = settings.SecretsFile;
             o.PollInterval = settings.PollInterval;
+            o.ApproverMustDifferFromStarter = settings.ApproverMustDifferFromStarter;
+            o.Limits = settings.RunbookLimits;
+            o.KeyDirectories = settings.KeyDirectories;
         });
         // The host scripts live beside the runbooks that run them.
         builder.Services.AddPostgresHaActivities(o =>
@@ -40,7 +45,13 @@ public static class PgHaServer
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.WriteIndented = false);
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.WriteIndented = false;
+            // "runbook" twice or a misspelt field is a mistake to name, not to guess at (the last one winning, the other ignored).
+            o.SerializerOptions.AllowDuplicateProperties = false;
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+        });
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
         builder.Services.AddSingleton<Audit>();
@@ -110,10 +121,11 @@ public static class PgHaServer
                 .MinimumLevel.Override("WorkflowCore", LogEventLevel.Warning)
                 .ReadFrom.Configuration(builder.Configuration)
                 .Enrich.FromLogContext()
+                .Enrich.With<EscapedUserText>()
                 .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}")
                 .WriteTo.File(new CompactJsonFormatter(), Path.Combine(settings.LogDirectory, "pgha-.log"),
                     rollingInterval: RollingInterval.Day, retainedFileCountLimit: 31, fileSizeLimitBytes: 100 * 1024 * 1024,
-                    rollOnFileSizeLimit: true),
+                    rollOnFileSizeLimit: true, hooks: new OwnerAndGroupReadable()),
             // Several servers may live in one process (tests); each keeps its own logger.
             preserveStaticLogger: true);
     }

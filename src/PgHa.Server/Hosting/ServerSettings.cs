@@ -26,6 +26,13 @@ public sealed record ServerSettings
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Kestrel's limit for every request body, whatever its framing (Content-Length or chunked).</summary>
+    public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
+    public PgHa.Workflows.Runtime.RunbookLimits RunbookLimits { get; init; } = new();
+
+    /// <summary>Where imported clusters' SSH keys and known_hosts files may live.</summary>
+    public IReadOnlyList<string> KeyDirectories { get; init; } = [];
+
     public static ServerSettings From(IConfiguration configuration, string contentRoot)
     {
         var section = configuration.GetSection("PgHa");
@@ -57,6 +64,16 @@ public sealed record ServerSettings
             ApproverMustDifferFromStarter = section.GetValue("Auth:ApproverMustDifferFromStarter", true),
             PollInterval = TimeSpan.FromMilliseconds(section.GetValue("Engine:PollIntervalMilliseconds", 1000)),
             HeartbeatInterval = TimeSpan.FromSeconds(section.GetValue("Sse:HeartbeatSeconds", 15.0)),
+            MaxRequestBodyBytes = section.GetValue("Limits:MaxRequestBodyBytes", 4L * 1024 * 1024),
+            KeyDirectories = section.GetSection("Clusters:KeyDirectories").Get<string[]>() is { Length: > 0 } dirs
+                ? dirs.Select(d => Path.GetFullPath(d, contentRoot)).ToList()
+                : [dataDirectory, "/var/lib/pgha", "/etc/pgha"],
+            RunbookLimits = new PgHa.Workflows.Runtime.RunbookLimits
+            {
+                MaxNodes = section.GetValue("Limits:MaxNodes", 500),
+                MaxConnections = section.GetValue("Limits:MaxConnections", 2000),
+                MaxRunbookBytes = section.GetValue("Limits:MaxRunbookBytes", 1024 * 1024),
+            },
         };
     }
 

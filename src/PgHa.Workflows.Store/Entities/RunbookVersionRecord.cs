@@ -1,6 +1,9 @@
 namespace PgHa.Workflows.Store.Entities;
 
-/// <summary>One immutable published version of a runbook definition (table RunbookVersions).</summary>
+/// <summary>
+/// One immutable version of a runbook definition (table RunbookVersions): a draft until a second principal publishes
+/// it; the newest published version is the one plain starts run.
+/// </summary>
 public class RunbookVersionRecord
 {
     public string RunbookId { get; set; } = "";
@@ -9,4 +12,6 @@ public class RunbookVersionRecord
     public string Json { get; set; } = "";
     public DateTime CreatedAt { get; set; }
     public string? CreatedBy { get; set; }
+    public DateTime? PublishedAt { get; set; }
+    public string? PublishedBy { get; set; }
 }

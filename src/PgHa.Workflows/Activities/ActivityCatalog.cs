@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -109,8 +110,9 @@ public sealed record ActivityDescriptor
     }
 }
 
-/// <summary>One top-level input of an activity: its JSON type(s) and whether it must be given.</summary>
-public sealed record InputField(IReadOnlyList<string> Types, bool Required, string? Description);
+/// <summary>One top-level input of an activity: its JSON type(s), whether it must be given, and the values it accepts.</summary>
+public sealed record InputField(IReadOnlyList<string> Types, bool Required, string? Description,
+    double? Minimum = null, double? Maximum = null, IReadOnlyList<string>? Allowed = null);
 
 internal static class InputSchemas
 {
@@ -119,9 +121,17 @@ internal static class InputSchemas
         TreatNullObliviousAsNonNullable = true,
         TransformSchemaNode = (context, schema) =>
         {
-            var description = context.PropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(DescriptionAttribute), false)
-                .OfType<DescriptionAttribute>().FirstOrDefault()?.Description;
-            if (description is not null && schema is JsonObject obj) obj["description"] = description;
+            var attributes = context.PropertyInfo?.AttributeProvider?.GetCustomAttributes(true) ?? [];
+            if (schema is not JsonObject obj) return schema;
+            if (attributes.OfType<DescriptionAttribute>().FirstOrDefault()?.Description is { } description) obj["description"] = description;
+            // Bounds the activity reads its input with become the schema's, so validation refuses at save what would fail at run.
+            var type = Nullable.GetUnderlyingType(context.TypeInfo.Type) ?? context.TypeInfo.Type;
+            if (attributes.OfType<RangeAttribute>().FirstOrDefault() is { } range)
+                (obj["minimum"], obj["maximum"]) = (Convert.ToDouble(range.Minimum), Convert.ToDouble(range.Maximum));
+            else if (type == typeof(int))
+                (obj["minimum"], obj["maximum"]) = ((double)int.MinValue, (double)int.MaxValue);
+            if (attributes.OfType<AllowedValuesAttribute>().FirstOrDefault() is { } allowed)
+                obj["enum"] = new JsonArray(allowed.Values.Select(v => (JsonNode?)JsonValue.Create(v?.ToString())).ToArray());
             return schema;
         },
     };
@@ -137,7 +147,9 @@ internal static class InputSchemas
         var fields = new Dictionary<string, InputField>(StringComparer.Ordinal);
         if (schema["properties"] is not JsonObject properties) return fields;
         foreach (var (name, node) in properties)
-            fields[name] = new InputField(TypesOf(node), required.Contains(name), node?["description"]?.GetValue<string>());
+            fields[name] = new InputField(TypesOf(node), required.Contains(name), node?["description"]?.GetValue<string>(),
+                node?["minimum"]?.GetValue<double>(), node?["maximum"]?.GetValue<double>(),
+                (node?["enum"] as JsonArray)?.Select(v => v!.GetValue<string>()).ToList());
         return fields;
     }
 

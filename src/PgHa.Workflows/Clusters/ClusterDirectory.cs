@@ -12,7 +12,7 @@ namespace PgHa.Workflows.Clusters;
 /// The cluster inventories known to the server. An inventory is validated in full before it replaces the stored
 /// one, so a bad import never damages what is there. Runs snapshot the inventory when they start.
 /// </summary>
-public sealed class ClusterDirectory(IDbContextFactory<PgHaDbContext> contexts, ILogger<ClusterDirectory> logger) : IClusterSnapshots
+public sealed class ClusterDirectory(IDbContextFactory<PgHaDbContext> contexts, Runtime.RuntimeOptions options, ILogger<ClusterDirectory> logger) : IClusterSnapshots
 {
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
@@ -24,7 +24,7 @@ public sealed class ClusterDirectory(IDbContextFactory<PgHaDbContext> contexts, 
     /// <exception cref="ClusterValidationException">the inventory is invalid; nothing was stored</exception>
     public async Task<ClusterImportResult> ImportAsync(string json, string importedBy, CancellationToken cancellationToken = default, bool replaceRoles = false)
     {
-        var (inventory, errors) = ClusterValidator.Parse(json);
+        var (inventory, errors) = ClusterValidator.Parse(json, options.KeyDirectories);
         if (inventory is null) throw new ClusterValidationException(errors);
         string? keptRoles = null;
         var created = await SaveAsync(inventory, importedBy, cancellationToken, stored =>

@@ -15,7 +15,7 @@ public sealed class RunbookCompiler(ActivityCatalog catalog)
         var errors = new RunbookValidator(catalog).Validate(runbook);
         if (errors.Count > 0) throw new RunbookValidationException(errors);
 
-        var graph = new RunbookGraph(runbook, runbook.Nodes.Select(n => n.Id));
+        var graph = new RunbookGraph(runbook);
         var structure = new ForkJoinStructure(runbook, graph, catalog);
         structure.Check([]);
         var regionByJoin = structure.Regions.Values.Where(r => r is not null).ToDictionary(r => r!.Join, r => r!);
@@ -41,7 +41,7 @@ public sealed class RunbookCompiler(ActivityCatalog catalog)
                 Node = node,
                 Activity = catalog.Find(node.Activity)!,
                 Runbook = null!,
-                ConnectedOutcomes = runbook.ConnectionsFrom(node.Id).Select(c => c.Outcome).ToHashSet(StringComparer.Ordinal),
+                ConnectedOutcomes = graph.Outgoing(node.Id).Select(c => c.Outcome).ToHashSet(StringComparer.Ordinal),
                 JoinOf = regionByJoin.GetValueOrDefault(node.Id),
             };
             nodes[node.Id] = compiled;
@@ -50,7 +50,7 @@ public sealed class RunbookCompiler(ActivityCatalog catalog)
                 Id = stepIds[node.Id],
                 Name = node.DisplayName,
                 ExternalId = node.Id,
-                Outcomes = runbook.ConnectionsFrom(node.Id)
+                Outcomes = graph.Outgoing(node.Id)
                     .Select(c => (IStepOutcome)new OutcomeEdge(c.Outcome, stepIds[c.To], c.To))
                     .ToList(),
             });

@@ -14,10 +14,6 @@ public sealed record RunbookDefinition
     public string Start { get; init; } = "";
     public List<RunbookNode> Nodes { get; init; } = [];
     public List<RunbookConnection> Connections { get; init; } = [];
-
-    public RunbookNode? FindNode(string id) => Nodes.FirstOrDefault(n => n.Id == id);
-
-    public IEnumerable<RunbookConnection> ConnectionsFrom(string nodeId) => Connections.Where(c => c.From == nodeId);
 }
 
 /// <summary>A run input the runbook declares: type (string, integer, number, boolean, array, object), default, required.</summary>

@@ -1,3 +1,4 @@
+using PgHa.Secrets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PgHa.Workflows.Validation;
@@ -13,6 +14,7 @@ public static class RunbookJson
         AllowTrailingCommas = true,
         RespectNullableAnnotations = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         WriteIndented = true,
         MaxDepth = 64,
@@ -36,7 +38,7 @@ public static class RunbookJson
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException)
         {
-            return new RunbookParseResult(null, [new RunbookError(null, "$", $"invalid runbook JSON: {e.Message}")]);
+            return new RunbookParseResult(null, [new RunbookError(null, "$", $"invalid runbook JSON: {TextSafety.WithoutTypeNames(e.Message)}")]);
         }
     }
 
@@ -58,7 +60,7 @@ public static class RunbookJson
     {
         var message = e.Message;
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        return TextSafety.WithoutTypeNames(cut > 0 ? message[..cut] : message);
     }
 }
 

@@ -20,6 +20,9 @@ public static class RunInputs
             }
             else if (!JsonTypes.Matches(value, declared.Type))
                 errors.Add(new RunbookError(null, $"inputs.{name}", $"expected {declared.Type} but got {JsonTypes.Describe(value)}"));
+            // Activities read integers as 32-bit numbers; a larger one would fail only once the node runs.
+            else if (declared.Type == "integer" && !value.TryGetInt32(out _))
+                errors.Add(new RunbookError(null, $"inputs.{name}", $"{value.GetRawText()} is out of range; integer inputs are {int.MinValue} to {int.MaxValue}"));
             else
                 result[name] = value.Clone();
         }

@@ -136,8 +136,14 @@ public sealed class AttemptLog(string runId, string nodeId, int attempt, RunEven
         var clean = redactor.Redact(line);
         lock (_gate)
         {
-            if (_text.Length + clean.Length + 1 <= MaxJournalChars) _text.AppendLine(clean);
-            else _truncated = true;
+            var room = MaxJournalChars - _text.Length;
+            if (clean.Length + 1 <= room) _text.AppendLine(clean);
+            else if (!_truncated)
+            {
+                // Keep the head of the line that crosses the cap, so a single huge line leaves something and the marker.
+                _text.Append(clean.AsSpan(0, Math.Max(0, room))).AppendLine();
+                _truncated = true;
+            }
         }
         events.Publish(runId, RunEventKinds.NodeLog, nodeId, attempt, message: clean);
     }
@@ -148,7 +154,7 @@ public sealed class AttemptLog(string runId, string nodeId, int attempt, RunEven
         {
             lock (_gate)
             {
-                if (_text.Length == 0) return null;
+                if (_text.Length == 0 && !_truncated) return null;
                 return _truncated ? _text + $"[log truncated at {MaxJournalChars} characters]" : _text.ToString();
             }
         }

@@ -20,6 +20,7 @@ public sealed class RunbookLibrary(
     ActivityCatalog catalog,
     RunbookCompiler compiler,
     IWorkflowRegistry registry,
+    RuntimeOptions options,
     ILogger<RunbookLibrary> logger)
 {
     private readonly ConcurrentDictionary<(string, int), CompiledRunbook> _compiled = new();
@@ -28,18 +29,37 @@ public sealed class RunbookLibrary(
 
     public IReadOnlyList<RunbookError> Validate(string json)
     {
-        var parsed = RunbookJson.Parse(json);
+        var parsed = ParseWithinLimits(json);
         return parsed.Definition is null ? parsed.Errors : new RunbookValidator(catalog).Validate(parsed.Definition);
     }
 
-    /// <summary>
-    /// Saves a runbook version. The same content under an existing version is accepted as unchanged; different
-    /// content under an existing version is refused. With <paramref name="asNextVersion"/> the version in the JSON is
-    /// replaced by the next free one.
-    /// </summary>
-    public async Task<SavedRunbook> SaveAsync(string json, string savedBy, bool asNextVersion, CancellationToken cancellationToken = default)
+    // The size of what is sent is bounded before any graph work, each limit reported under its field.
+    private RunbookParseResult ParseWithinLimits(string json)
     {
+        var limits = options.Limits;
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(json);
+        if (bytes > limits.MaxRunbookBytes)
+            return new RunbookParseResult(null, [new RunbookError(null, "$", $"the runbook is {bytes} bytes; at most {limits.MaxRunbookBytes} are accepted (PgHa:Limits:MaxRunbookBytes)")]);
         var parsed = RunbookJson.Parse(json);
+        if (parsed.Definition is not { } d) return parsed;
+        var errors = new List<RunbookError>();
+        if (d.Nodes.Count > limits.MaxNodes)
+            errors.Add(new RunbookError(null, "nodes", $"the runbook has {d.Nodes.Count} nodes; at most {limits.MaxNodes} are accepted (PgHa:Limits:MaxNodes)"));
+        if (d.Connections.Count > limits.MaxConnections)
+            errors.Add(new RunbookError(null, "connections", $"the runbook has {d.Connections.Count} connections; at most {limits.MaxConnections} are accepted (PgHa:Limits:MaxConnections)"));
+        return errors.Count == 0 ? parsed : new RunbookParseResult(null, errors);
+    }
+
+    /// <summary>
+    /// Saves a runbook version as a draft. The same content under an existing version is accepted as unchanged;
+    /// different content under an existing version is refused. With <paramref name="asNextVersion"/> the version in
+    /// the JSON is replaced by the next free one. <paramref name="published"/> publishes it at once: only for files
+    /// reviewed by other means (the repository's <c>workflows/</c>).
+    /// </summary>
+    public async Task<SavedRunbook> SaveAsync(string json, string savedBy, bool asNextVersion, CancellationToken cancellationToken = default,
+        bool published = false)
+    {
+        var parsed = ParseWithinLimits(json);
         if (parsed.Definition is null) throw new RunbookValidationException(parsed.Errors);
         var definition = parsed.Definition;
 
@@ -65,10 +85,11 @@ public sealed class RunbookLibrary(
             }
 
             var compiled = Register(definition);
+            var now = DateTime.UtcNow;
             db.RunbookVersions.Add(new RunbookVersionRecord
             {
                 RunbookId = definition.Id, Version = definition.Version, Name = definition.Name, Json = canonical,
-                CreatedAt = DateTime.UtcNow, CreatedBy = savedBy,
+                CreatedAt = now, CreatedBy = savedBy, PublishedAt = published ? now : null, PublishedBy = published ? savedBy : null,
             });
             await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("Saved runbook {RunbookId} version {Version} by {SavedBy}", definition.Id, definition.Version, savedBy);
@@ -90,7 +111,7 @@ public sealed class RunbookLibrary(
             try
             {
                 var saved = await SaveAsync(await File.ReadAllTextAsync(file, cancellationToken), "seed:" + Path.GetFileName(file),
-                    asNextVersion: false, cancellationToken);
+                    asNextVersion: false, cancellationToken, published: true);
                 results.Add(new SeedResult(file, saved.Definition.Id, saved.Definition.Version, saved.Created, []));
             }
             catch (RunbookValidationException e)
@@ -146,14 +167,64 @@ public sealed class RunbookLibrary(
         return parsed.Definition is null ? null : Register(parsed.Definition);
     }
 
+    /// <summary>The newest published version: what a start without a version runs. Null when the runbook has only drafts or does not exist.</summary>
+    public async Task<CompiledRunbook?> GetPublishedAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var version = await db.RunbookVersions.AsNoTracking().Where(r => r.RunbookId == id && r.PublishedAt != null)
+            .MaxAsync(r => (int?)r.Version, cancellationToken);
+        return version is { } v ? await GetAsync(id, v, cancellationToken) : null;
+    }
+
+    public async Task<bool> IsPublishedAsync(string id, int version, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.RunbookVersions.AnyAsync(r => r.RunbookId == id && r.Version == version && r.PublishedAt != null, cancellationToken);
+    }
+
+    /// <summary>What publishing <paramref name="version"/> would change against the newest published version.</summary>
+    public async Task<RunbookDiff> DiffAsync(string id, int version, CancellationToken cancellationToken = default)
+    {
+        var draft = await GetAsync(id, version, cancellationToken)
+                    ?? throw new NotFoundException("runbook", $"{id} v{version}", "list its versions with GET /api/runbooks/{id}/versions");
+        var published = await GetPublishedAsync(id, cancellationToken);
+        return RunbookDiff.Between(published?.Definition, draft.Definition);
+    }
+
+    /// <summary>
+    /// Publishes a draft: from now on plain starts run it. The publisher is a principal other than its author; the
+    /// rule is part of the guarded UPDATE, so two publishers or an author racing a reviewer cannot slip past it.
+    /// Returns the diff against the version published before.
+    /// </summary>
+    public async Task<PublishedRunbook> PublishAsync(string id, int version, string publishedBy, CancellationToken cancellationToken = default)
+    {
+        var diff = await DiffAsync(id, version, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.RunbookVersions.AsNoTracking().FirstAsync(r => r.RunbookId == id && r.Version == version, cancellationToken);
+        if (row.PublishedAt is not null)
+            throw new ConflictException($"{id} v{version} was already published by {row.PublishedBy} at {row.PublishedAt:u}");
+        if (row.CreatedBy is { } author && Principals.Same(author, publishedBy))
+            throw new ForbiddenException($"'{publishedBy}' saved {id} v{version} and may not publish it: a second person reviews and publishes a runbook change");
+        var principal = Principals.Normalise(publishedBy);
+        var now = DateTime.UtcNow;
+        var won = await db.RunbookVersions
+            .Where(r => r.RunbookId == id && r.Version == version && r.PublishedAt == null && (r.CreatedBy == null || r.CreatedBy.ToLower() != principal))
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.PublishedAt, now).SetProperty(r => r.PublishedBy, publishedBy), cancellationToken);
+        if (won == 0) throw new ConflictException($"{id} v{version} was published by someone else a moment ago; reload its versions");
+        logger.LogInformation("Published runbook {RunbookId} version {Version} by {PublishedBy} ({Changes} changes against v{From})",
+            id, version, publishedBy, diff.Changes.Count, diff.From);
+        return new PublishedRunbook(id, version, publishedBy, now, diff);
+    }
+
     public async Task<IReadOnlyList<RunbookVersionInfo>> ListVersionsAsync(string? id, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var query = db.RunbookVersions.AsNoTracking();
         if (id is not null) query = query.Where(r => r.RunbookId == id);
         return (await query.OrderBy(r => r.RunbookId).ThenBy(r => r.Version)
-                .Select(r => new { r.RunbookId, r.Version, r.Name, r.CreatedAt, r.CreatedBy }).ToListAsync(cancellationToken))
-            .Select(r => new RunbookVersionInfo(r.RunbookId, r.Version, r.Name, r.CreatedAt, r.CreatedBy)).ToList();
+                .Select(r => new { r.RunbookId, r.Version, r.Name, r.CreatedAt, r.CreatedBy, r.PublishedAt, r.PublishedBy }).ToListAsync(cancellationToken))
+            .Select(r => new RunbookVersionInfo(r.RunbookId, r.Version, r.Name, r.CreatedAt, r.CreatedBy,
+                r.PublishedAt is null ? RunbookVersionInfo.Draft : RunbookVersionInfo.Published, r.PublishedAt, r.PublishedBy)).ToList();
     }
 
     private CompiledRunbook Register(RunbookDefinition definition) =>
@@ -170,4 +241,11 @@ public sealed record SavedRunbook(RunbookDefinition Definition, bool Created);
 
 public sealed record SeedResult(string File, string? RunbookId, int? Version, bool Created, IReadOnlyList<RunbookError> Errors);
 
-public sealed record RunbookVersionInfo(string Id, int Version, string Name, DateTime CreatedAt, string? CreatedBy);
+public sealed record RunbookVersionInfo(string Id, int Version, string Name, DateTime CreatedAt, string? CreatedBy,
+    string Status, DateTime? PublishedAt, string? PublishedBy)
+{
+    public const string Draft = "draft";
+    public const string Published = "published";
+}
+
+public sealed record PublishedRunbook(string Id, int Version, string PublishedBy, DateTime PublishedAt, RunbookDiff Diff);

@@ -71,9 +71,7 @@ public sealed class RunbookRuntime(
 
     public async Task<RunView> StartRunAsync(StartRunRequest request, CancellationToken cancellationToken = default)
     {
-        var runbook = await library.GetAsync(request.RunbookId, request.Version, cancellationToken)
-                      ?? throw new NotFoundException("runbook", request.Version is { } v ? $"{request.RunbookId} v{v}" : request.RunbookId,
-                          "list runbooks with GET /api/runbooks or 'pgha runbooks list'");
+        var runbook = await RunnableVersionAsync(request, cancellationToken);
         var inputs = RunInputs.Check(runbook.Definition, request.Inputs);
         if (request.DryRun) DryRunCheck.Check(runbook);
 
@@ -128,6 +126,22 @@ public sealed class RunbookRuntime(
         return (await GetRunAsync(runId, cancellationToken))!;
     }
 
+    // Plain starts run the newest published version; a draft runs only when named by a caller allowed to run drafts.
+    private async Task<CompiledRunbook> RunnableVersionAsync(StartRunRequest request, CancellationToken cancellationToken)
+    {
+        const string hint = "list runbooks with GET /api/runbooks or 'pgha runbooks list'";
+        if (request.Version is not { } version)
+            return await library.GetPublishedAsync(request.RunbookId, cancellationToken)
+                   ?? (await library.GetAsync(request.RunbookId, null, cancellationToken) is { } draft
+                       ? throw new ConflictException($"runbook '{request.RunbookId}' has no published version yet; a second person reviews and publishes v{draft.Definition.Version} (POST /api/runbooks/{request.RunbookId}/versions/{draft.Definition.Version}/publish)")
+                       : throw new NotFoundException("runbook", request.RunbookId, hint));
+        var named = await library.GetAsync(request.RunbookId, version, cancellationToken)
+                    ?? throw new NotFoundException("runbook", $"{request.RunbookId} v{version}", hint);
+        if (!request.MayRunDrafts && !await library.IsPublishedAsync(request.RunbookId, version, cancellationToken))
+            throw new ForbiddenException($"{request.RunbookId} v{version} is a draft nobody has published; publish it first (a second person, role approver) or use a key allowed to run drafts");
+        return named;
+    }
+
     public async Task<RunView?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -176,23 +190,32 @@ public sealed class RunbookRuntime(
     }
 
     /// <summary>
-    /// Records a decision on the open approval of a node and resumes the run. Only the first decision counts.
-    /// With <paramref name="deciderRole"/> given, the approval's allowed role is enforced (admin may always decide).
+    /// Records a decision on the open approval of a node and resumes the run. Only the first decision counts. The
+    /// rules (the decider holds the approval's role; with <see cref="RuntimeOptions.ApproverMustDifferFromStarter"/>,
+    /// he is not the run's starter) are part of the guarded UPDATE that records the decision, so no decision can
+    /// slip past them while the approval is being created or decided by someone else.
     /// </summary>
-    public async Task<ApprovalView> DecideAsync(string runId, string nodeId, ApprovalChoice choice, string decidedBy, string? comment,
-        CancellationToken cancellationToken = default, string? deciderRole = null)
+    public async Task<ApprovalView> DecideAsync(string runId, string nodeId, ApprovalChoice choice, Decider decider, string? comment,
+        CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.RunId == runId, cancellationToken)
                   ?? throw new NotFoundException("run", runId, "list runs with GET /api/runs");
         var approval = await db.Approvals.Where(a => a.RunId == runId && a.NodeId == nodeId)
                            .OrderByDescending(a => a.Id).FirstOrDefaultAsync(cancellationToken)
-                       ?? throw new NotFoundException("approval for node", nodeId, $"run {runId} has not asked for an approval at that node");
-        if (deciderRole is not null && deciderRole != "admin" && deciderRole != approval.AllowedRole)
-            throw new ForbiddenException($"the approval at node '{nodeId}' may only be decided by role '{approval.AllowedRole}'; you have '{deciderRole}'");
+                       ?? throw new NotFoundException("approval for node", nodeId, $"run {runId} has not asked for an approval at that node (yet); decide it once GET /api/approvals lists it");
+        CheckDecider(approval, run.StartedBy, decider);
         var decision = choice == ApprovalChoice.Approve ? ActivityOutcomes.Approved : ActivityOutcomes.Rejected;
-        await RecordDecisionAsync(db, approval, decision, decidedBy, comment, cancellationToken);
+        await RecordDecisionAsync(db, approval, decision, decider, comment, cancellationToken);
         return ToView(approval, run.StartedBy);
+    }
+
+    private void CheckDecider(ApprovalRecord approval, string startedBy, Decider decider)
+    {
+        if (!decider.Roles.Contains(approval.AllowedRole))
+            throw new ForbiddenException($"the approval at node '{approval.NodeId}' must be decided by role {approval.AllowedRole}; '{decider.Principal}' has {string.Join(", ", decider.Roles)}");
+        if (options.ApproverMustDifferFromStarter && Principals.Same(startedBy, decider.Principal))
+            throw new ForbiddenException($"'{decider.Principal}' started run {approval.RunId} and may not approve it: a second person must decide (PgHa:Auth:ApproverMustDifferFromStarter)");
     }
 
     public async Task<RunSummary> CancelRunAsync(string runId, string cancelledBy, CancellationToken cancellationToken = default)
@@ -212,17 +235,29 @@ public sealed class RunbookRuntime(
 
     public RunSubscription Watch(string? runId) => events.Subscribe(runId);
 
-    private async Task RecordDecisionAsync(PgHaDbContext db, ApprovalRecord approval, string decision, string? decidedBy, string? comment,
+    private async Task RecordDecisionAsync(PgHaDbContext db, ApprovalRecord approval, string decision, Decider? decider, string? comment,
         CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
-        // Conditional update: of two concurrent decisions exactly one wins.
-        var won = await db.Approvals.Where(a => a.Id == approval.Id && a.Decision == null).ExecuteUpdateAsync(s => s
+        var decidedBy = decider?.Principal;
+        // Conditional update: of two concurrent decisions exactly one wins, and only if the rules hold for the stored rows.
+        var guarded = db.Approvals.Where(a => a.Id == approval.Id && a.Decision == null);
+        if (decider is not null)
+        {
+            var roles = decider.Roles.ToList();
+            var principal = Principals.Normalise(decider.Principal);
+            guarded = guarded.Where(a => roles.Contains(a.AllowedRole));
+            if (options.ApproverMustDifferFromStarter)
+                guarded = guarded.Where(a => db.Runs.Any(r => r.RunId == a.RunId && r.StartedBy.ToLower() != principal));
+        }
+        var won = await guarded.ExecuteUpdateAsync(s => s
             .SetProperty(a => a.Decision, decision).SetProperty(a => a.DecidedBy, decidedBy)
             .SetProperty(a => a.DecidedAt, now).SetProperty(a => a.Comment, comment), cancellationToken);
         if (won == 0)
         {
             await db.Entry(approval).ReloadAsync(cancellationToken);
+            if (approval.Decision is null && decider is not null)
+                throw new ForbiddenException($"'{decider.Principal}' may not decide the approval at node '{approval.NodeId}'");
             throw new ConflictException($"the approval at node '{approval.NodeId}' was already decided: {approval.Decision} by {approval.DecidedBy ?? "the system"} at {approval.DecidedAt:u}");
         }
         (approval.Decision, approval.DecidedBy, approval.DecidedAt, approval.Comment) = (decision, decidedBy, now, comment);
@@ -371,6 +406,22 @@ public sealed class RuntimeOptions
     /// <summary>JSON file of secret name → value (mode 600); environment variables PGHA_SECRET_* take precedence.</summary>
     public string? SecretsFile { get; set; }
 
+    public RunbookLimits Limits { get; set; } = new();
+
+    /// <summary>Directories an imported cluster's key and known_hosts files must lie in; null accepts any path.</summary>
+    public IReadOnlyList<string>? KeyDirectories { get; set; }
+
+    /// <summary>Whoever started a run may not decide its approvals (four eyes).</summary>
+    public bool ApproverMustDifferFromStarter { get; set; } = true;
+
     /// <summary>How often WorkflowCore looks for runnable runs (resumption after a restart waits at most this long).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>How big a runbook may be: bounds the work a single request can cause (validation, compilation, storage).</summary>
+public sealed record RunbookLimits
+{
+    public int MaxNodes { get; init; } = 500;
+    public int MaxConnections { get; init; } = 2000;
+    public int MaxRunbookBytes { get; init; } = 1024 * 1024;
 }

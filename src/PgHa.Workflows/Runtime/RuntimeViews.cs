@@ -10,6 +10,9 @@ public sealed record StartRunRequest
     public IReadOnlyDictionary<string, JsonElement> Inputs { get; init; } = new Dictionary<string, JsonElement>();
     public bool DryRun { get; init; }
     public required string StartedBy { get; init; }
+
+    /// <summary>The caller may start a version nobody has published (a key for trying drafts out).</summary>
+    public bool MayRunDrafts { get; init; }
 }
 
 public sealed record RunFilter

@@ -24,8 +24,9 @@ public sealed class ForkJoinStructure(RunbookDefinition runbook, RunbookGraph gr
             errors.Add(new RunbookError(owners.Key, "connections", $"Join '{owners.Key}' closes more than one Fork ({string.Join(", ", owners.Select(o => o!.Fork))}); give each Fork its own Join"));
 
         var matchedJoins = _regions.Values.Where(r => r is not null).Select(r => r!.Join).ToHashSet();
+        var anyBrokenFork = _regions.Values.Any(r => r is null); // an unmatched Join next to a broken Fork is that Fork's error
         foreach (var join in runbook.Nodes.Where(n => n.Activity == RunbookValidator.JoinActivity && !matchedJoins.Contains(n.Id)))
-            if (!_regions.Values.Any(r => r is null)) // an unmatched Join next to a broken Fork is that Fork's error
+            if (!anyBrokenFork)
                 errors.Add(new RunbookError(join.Id, "connections", "this Join closes no Fork; every branch of a Fork must end at the same Join"));
 
         foreach (var region in _regions.Values.Where(r => r is not null))
@@ -37,7 +38,7 @@ public sealed class ForkJoinStructure(RunbookDefinition runbook, RunbookGraph gr
         if (_regions.TryGetValue(forkId, out var known)) return known;
         _regions[forkId] = null; // guards re-entry; acyclic graphs never need it
 
-        var branches = runbook.ConnectionsFrom(forkId).Select(c => c.To).Distinct().ToList();
+        var branches = graph.Successors(forkId).ToList();
         if (branches.Count < 2)
         {
             errors.Add(new RunbookError(forkId, "connections", $"a Fork needs at least two outgoing connections on '{ActivityOutcomes.Done}', one per branch; it has {branches.Count}"));
@@ -45,13 +46,16 @@ public sealed class ForkJoinStructure(RunbookDefinition runbook, RunbookGraph gr
         }
 
         var branchNodes = new List<HashSet<string>>();
+        // Which branch reached a node first: a second branch stops there, so the walk of a Fork stays linear.
+        var owner = new Dictionary<string, int>(StringComparer.Ordinal);
         string? join = null;
         var ok = true;
-        foreach (var head in branches)
+        for (var i = 0; i < branches.Count; i++)
         {
+            var head = branches[i];
             var nodes = new HashSet<string>(StringComparer.Ordinal);
             var joins = new HashSet<string>(StringComparer.Ordinal);
-            if (!Walk(head, nodes, joins, errors)) ok = false;
+            if (!Walk(new BranchWalk(forkId, branches, i, owner, nodes, joins), head, errors)) ok = false;
             branchNodes.Add(nodes);
             if (joins.Count == 0)
             {
@@ -72,14 +76,6 @@ public sealed class ForkJoinStructure(RunbookDefinition runbook, RunbookGraph gr
         }
         if (!ok || join is null) return null;
 
-        for (var i = 0; i < branchNodes.Count; i++)
-        for (var j = i + 1; j < branchNodes.Count; j++)
-            foreach (var shared in branchNodes[i].Intersect(branchNodes[j]))
-            {
-                errors.Add(new RunbookError(shared, "connections", $"node '{shared}' is in two branches of Fork '{forkId}' ('{branches[i]}' and '{branches[j]}'); it would run twice — give each branch its own nodes"));
-                ok = false;
-            }
-
         var region = new ForkRegion(forkId, join, branches, branchNodes);
         foreach (var node in region.Inside)
         foreach (var p in graph.Predecessors(node).Where(p => p != forkId && !region.Inside.Contains(p)))
@@ -97,29 +93,42 @@ public sealed class ForkJoinStructure(RunbookDefinition runbook, RunbookGraph gr
         return region;
     }
 
+    private sealed record BranchWalk(string Fork, IReadOnlyList<string> Heads, int Branch, Dictionary<string, int> Owner,
+        HashSet<string> Nodes, HashSet<string> Joins);
+
     // Collects the branch's nodes up to its Join; a nested Fork contributes its whole region and the walk resumes after its Join.
-    private bool Walk(string node, HashSet<string> nodes, HashSet<string> joins, List<RunbookError> errors)
+    private bool Walk(BranchWalk walk, string node, List<RunbookError> errors)
     {
-        var activity = runbook.FindNode(node)!.Activity;
+        var activity = graph.Node(node).Activity;
         if (activity == RunbookValidator.JoinActivity)
         {
-            joins.Add(node);
+            walk.Joins.Add(node);
             return true;
         }
-        if (!nodes.Add(node)) return true;
+        if (!Claim(walk, node, errors)) return false;
+        if (!walk.Nodes.Add(node)) return true;
         var next = (IEnumerable<string>)graph.Successors(node);
         if (activity == RunbookValidator.ForkActivity)
         {
             var inner = Match(node, errors);
             if (inner is null) return false;
-            nodes.UnionWith(inner.Inside);
-            nodes.Add(inner.Join);
+            foreach (var n in inner.Inside.Append(inner.Join))
+                if (!Claim(walk, n, errors)) return false;
+            walk.Nodes.UnionWith(inner.Inside);
+            walk.Nodes.Add(inner.Join);
             next = graph.Successors(inner.Join);
         }
         var ok = true;
         foreach (var s in next)
-            ok &= Walk(s, nodes, joins, errors);
+            ok &= Walk(walk, s, errors);
         return ok;
+    }
+
+    private static bool Claim(BranchWalk walk, string node, List<RunbookError> errors)
+    {
+        if (walk.Owner.TryAdd(node, walk.Branch) || walk.Owner[node] == walk.Branch) return true;
+        errors.Add(new RunbookError(node, "connections", $"node '{node}' is in two branches of Fork '{walk.Fork}' ('{walk.Heads[walk.Owner[node]]}' and '{walk.Heads[walk.Branch]}'); it would run twice — give each branch its own nodes"));
+        return false;
     }
 
     // An unconnected Done inside a branch would end the branch without reaching the Join, which then never fires.
@@ -127,8 +136,8 @@ public sealed class ForkJoinStructure(RunbookDefinition runbook, RunbookGraph gr
     {
         foreach (var nodeId in region.Inside)
         {
-            var outcomes = catalog.Find(runbook.FindNode(nodeId)!.Activity)?.Outcomes ?? [];
-            var connected = runbook.ConnectionsFrom(nodeId).Any(c => c.Outcome == ActivityOutcomes.Done);
+            var outcomes = catalog.Find(graph.Node(nodeId).Activity)?.Outcomes ?? [];
+            var connected = graph.Outgoing(nodeId).Any(c => c.Outcome == ActivityOutcomes.Done);
             if (outcomes.Contains(ActivityOutcomes.Done) && !connected)
                 errors.Add(new RunbookError(nodeId, "connections", $"outcome '{ActivityOutcomes.Done}' has no connection inside Fork '{region.Fork}'; every branch must lead to Join '{region.Join}'"));
         }
@@ -140,11 +149,16 @@ public sealed record ForkRegion(string Fork, string Join, IReadOnlyList<string> 
 {
     public HashSet<string> Inside { get; } = Branches.SelectMany(b => b).ToHashSet(StringComparer.Ordinal);
 
+    private readonly Dictionary<string, int> _branchOf = Branches.SelectMany((b, i) => b.Select(n => (n, i)))
+        .GroupBy(x => x.n, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
+
     /// <summary>Which branch a node arriving at the Join came from; the Fork itself for an empty branch.</summary>
     public int BranchOf(string predecessor)
     {
-        for (var i = 0; i < Branches.Count; i++)
-            if (Branches[i].Contains(predecessor) || (predecessor == Fork && BranchHeads[i] == Join)) return i;
+        if (_branchOf.TryGetValue(predecessor, out var branch)) return branch;
+        if (predecessor == Fork)
+            for (var i = 0; i < BranchHeads.Count; i++)
+                if (BranchHeads[i] == Join) return i;
         throw new InvalidOperationException($"'{predecessor}' is not in any branch of Fork '{Fork}'");
     }
 }

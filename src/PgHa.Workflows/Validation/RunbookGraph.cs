@@ -2,27 +2,44 @@ using PgHa.Workflows.Model;
 
 namespace PgHa.Workflows.Validation;
 
-/// <summary>Adjacency of a runbook whose connections all name existing nodes.</summary>
+/// <summary>
+/// Adjacency of a runbook whose connections all name existing nodes, built once so every lookup is constant time:
+/// validation stays linear in the size of the graph (a Fork with thousands of branches must not cost seconds).
+/// </summary>
 public sealed class RunbookGraph
 {
+    private readonly IReadOnlyDictionary<string, RunbookNode> _nodes;
     private readonly Dictionary<string, List<string>> _successors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _predecessors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<RunbookConnection>> _outgoing = new(StringComparer.Ordinal);
 
-    public RunbookGraph(RunbookDefinition runbook, IEnumerable<string> nodeIds)
+    public RunbookGraph(RunbookDefinition runbook, IReadOnlyDictionary<string, RunbookNode> nodes)
     {
-        foreach (var id in nodeIds)
+        _nodes = nodes;
+        foreach (var id in nodes.Keys)
         {
             _successors[id] = [];
             _predecessors[id] = [];
+            _outgoing[id] = [];
         }
+        var edges = new HashSet<(string, string)>();
         foreach (var c in runbook.Connections)
         {
-            if (!_successors[c.From].Contains(c.To)) _successors[c.From].Add(c.To);
-            if (!_predecessors[c.To].Contains(c.From)) _predecessors[c.To].Add(c.From);
+            _outgoing[c.From].Add(c);
+            if (!edges.Add((c.From, c.To))) continue;
+            _successors[c.From].Add(c.To);
+            _predecessors[c.To].Add(c.From);
         }
     }
 
+    public RunbookGraph(RunbookDefinition runbook) : this(runbook, runbook.Nodes.ToDictionary(n => n.Id, StringComparer.Ordinal)) { }
+
     public IEnumerable<string> Nodes => _successors.Keys;
+
+    public RunbookNode Node(string id) => _nodes[id];
+
+    /// <summary>The connections leaving a node, in the order the runbook lists them.</summary>
+    public IReadOnlyList<RunbookConnection> Outgoing(string id) => _outgoing[id];
 
     public bool Contains(string id) => _successors.ContainsKey(id);
 

@@ -1,3 +1,4 @@
+using PgHa.Secrets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using PgHa.Workflows.Activities;
@@ -46,7 +47,7 @@ public sealed partial class RunbookValidator(ActivityCatalog catalog)
         // Graph checks on a graph with dangling edges or ambiguous ids would only repeat those errors.
         if (!graphIsSound || duplicateIds) return errors;
 
-        var graph = new RunbookGraph(runbook, nodes.Keys);
+        var graph = new RunbookGraph(runbook, nodes);
         CheckStartAndReachability(runbook, graph, errors);
         if (CheckCycles(graph, errors))
             new ForkJoinStructure(runbook, graph, catalog).Check(errors);
@@ -112,12 +113,37 @@ public sealed partial class RunbookValidator(ActivityCatalog catalog)
             }
             if (!JsonTypes.IsTemplate(value) && !JsonTypes.Matches(value, input.Types))
                 errors.Add(new RunbookError(node.Id, field, $"expected {string.Join(" or ", input.Types)} but got {JsonTypes.Describe(value)}"));
+            else if (OutOfBounds(value, input) is { } bound)
+                errors.Add(new RunbookError(node.Id, field, bound));
             CheckTemplates(runbook, node, field, value, nodes, errors);
         }
+        CheckTimeoutBoundsWait(node, errors);
         foreach (var (name, input) in descriptor.InputFields)
             if (input.Required && !node.Inputs.ContainsKey(name))
                 errors.Add(new RunbookError(node.Id, $"inputs.{name}", $"{descriptor.Name} requires input '{name}'" +
                                                                        (input.Description is null ? "" : $" ({input.Description})")));
+    }
+
+    private static string? OutOfBounds(JsonElement value, InputField input)
+    {
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number)
+            && (number < input.Minimum || number > input.Maximum))
+            return $"{value.GetRawText()} is out of range; use {input.Minimum} to {input.Maximum}";
+        if (value.ValueKind == JsonValueKind.String && input.Allowed is { } allowed && !JsonTypes.IsTemplate(value)
+            && !allowed.Contains(value.GetString()!))
+            return $"'{TextSafety.Escape(value.GetString()!)}' is not accepted; use one of {string.Join(", ", allowed)}";
+        return null;
+    }
+
+    // A durable wait outlives any timeout the engine could enforce, so the two together are refused unless the timeout covers the wait.
+    private static void CheckTimeoutBoundsWait(RunbookNode node, List<RunbookError> errors)
+    {
+        if (node.TimeoutSeconds is not { } timeout) return;
+        if (node.Activity == "WaitForApproval")
+            errors.Add(new RunbookError(node.Id, "timeoutSeconds", "an approval is bounded by inputs.expiresAfterSeconds, not timeoutSeconds; remove timeoutSeconds"));
+        else if (node.Activity == "Delay" && (!node.Inputs.TryGetValue("seconds", out var seconds)
+                                              || seconds.ValueKind != JsonValueKind.Number || !seconds.TryGetInt64(out var s) || s > timeout))
+            errors.Add(new RunbookError(node.Id, "timeoutSeconds", $"the Delay may wait longer than timeoutSeconds ({timeout}); give a literal seconds of at most {timeout} or remove timeoutSeconds"));
     }
 
     private static void CheckTemplates(RunbookDefinition runbook, RunbookNode node, string field, JsonElement value,

@@ -577,6 +577,13 @@ namespace PgHa.Workflows.Store.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("PublishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PublishedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("RunbookId", "Version");
 
                     b.ToTable("RunbookVersions", (string)null);

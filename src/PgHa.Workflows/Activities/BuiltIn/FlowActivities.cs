@@ -36,6 +36,7 @@ public sealed class Fail : Activity<FailInput>
 public sealed record DelayInput
 {
     [Description("How long to wait, in seconds. The wait survives server restarts.")]
+    [System.ComponentModel.DataAnnotations.Range(0, 7 * 86_400)]
     public required int Seconds { get; init; }
 }
 

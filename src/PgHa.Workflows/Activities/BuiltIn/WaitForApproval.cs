@@ -8,9 +8,11 @@ public sealed record WaitForApprovalInput
     public required string Prompt { get; init; }
 
     [Description("Role allowed to decide: approver (default) or admin.")]
+    [System.ComponentModel.DataAnnotations.AllowedValues("approver", "admin")]
     public string Role { get; init; } = "approver";
 
     [Description("Seconds until the request expires with outcome TimedOut; leave out to wait indefinitely.")]
+    [System.ComponentModel.DataAnnotations.Range(1, 30 * 86_400)]
     public int? ExpiresAfterSeconds { get; init; }
 }
 
