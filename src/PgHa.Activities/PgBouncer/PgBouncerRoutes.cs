@@ -21,14 +21,24 @@ public static class PgBouncerRoutes
     /// <summary>SHOW DATABASES names the target for every replicated database, or this throws naming the first that does not.</summary>
     public static async Task RequireConfiguredAsync(ClusterHosts cluster, HostRef bouncer, HostRef target, CancellationToken ct)
     {
+        if (await FirstMisroutedAsync(cluster, bouncer, target, ct) is { } wrong) throw new InvalidOperationException(wrong);
+    }
+
+    /// <summary>Whether pgbouncer's live configuration (SHOW DATABASES, not its ini file) routes every replicated database to the target.</summary>
+    public static async Task<bool> IsConfiguredAsync(ClusterHosts cluster, HostRef bouncer, HostRef target, CancellationToken ct) =>
+        await FirstMisroutedAsync(cluster, bouncer, target, ct) is null;
+
+    private static async Task<string?> FirstMisroutedAsync(ClusterHosts cluster, HostRef bouncer, HostRef target, CancellationToken ct)
+    {
         var inventory = cluster.Inventory;
         var shown = await cluster.PgBouncerAdmin(bouncer).ShowDatabasesAsync(ct);
         foreach (var db in inventory.Databases)
         {
             var row = shown.FirstOrDefault(d => d.Name == db);
             if (row?.Host != target.Address || row.Port != inventory.Ports.Postgres)
-                throw new InvalidOperationException($"SHOW DATABASES on {bouncer.Name} routes {db} to {row?.Host}:{row?.Port}, not {target.Address}:{inventory.Ports.Postgres}");
+                return $"SHOW DATABASES on {bouncer.Name} routes {db} to {row?.Host}:{row?.Port}, not {target.Address}:{inventory.Ports.Postgres}";
         }
+        return null;
     }
 
     /// <summary>

@@ -106,9 +106,10 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
                 await admin.ResumeAsync(null, CancellationToken.None);
             }
         }
-        else if (changed)
+        else if (changed || !await PgBouncerRoutes.IsConfiguredAsync(cluster, host, target, ct))
         {
-            await WriteIniAsync(remote, iniPath, ini, log, ct);
+            // Also when only the RELOAD is missing: an attempt that died between writing the ini and RELOAD left it so.
+            if (changed) await WriteIniAsync(remote, iniPath, ini, log, ct);
             log("RELOAD");
             await admin.ReloadAsync(ct);
         }
