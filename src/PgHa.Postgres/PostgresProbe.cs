@@ -308,6 +308,11 @@ public sealed class PostgresProbe
                         lastError = $"{position} LSN is NULL on {standby} (not a standby, or nothing received yet)";
                     }
                 }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && clock.Elapsed >= timeout)
+                {
+                    // The wait's own deadline cut the last poll short: what was seen before it is the answer.
+                    break;
+                }
                 catch (Exception e) when (e is PostgresProbeException or NpgsqlException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
                 {
                     lastError = e.Message;

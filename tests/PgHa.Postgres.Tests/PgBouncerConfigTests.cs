@@ -28,7 +28,7 @@ public sealed class PgBouncerConfigTests
                  {
                      "listen_addr = *", "listen_port = 6543", "unix_socket_dir = /var/run/postgresql", "auth_type = scram-sha-256",
                      "auth_file = /etc/pgbouncer/userlist.txt", "admin_users = pgbadmin", "pidfile = /var/run/postgresql/pgbouncer.pid",
-                     "logfile = /var/log/postgresql/pgbouncer.log", "pool_mode = session", "server_login_retry = 1", "[pgbouncer]",
+                     "logfile = /var/log/postgresql/pgbouncer.log", "pool_mode = transaction", "server_login_retry = 1", "[pgbouncer]",
                  })
             Assert.Contains(line + "\n", ini);
         Assert.True(ini.IndexOf("[databases]", StringComparison.Ordinal) < ini.IndexOf("[pgbouncer]", StringComparison.Ordinal));
