@@ -42,9 +42,12 @@ async function signedIn(role, path = '/', options = {}) {
   return page;
 }
 
+// Saved by an operator and published by an approver (a second principal), so runs start it.
 const saveViaApi = async runbook => {
   const saved = await server.call('operator', 'POST', '/api/runbooks', runbook);
   assert.ok(saved.status === 201 || saved.status === 200, JSON.stringify(saved.body));
+  const published = await server.call('approver', 'POST', `/api/runbooks/${runbook.id}/versions/${runbook.version}/publish`);
+  assert.ok(published.status === 200 || published.status === 409, JSON.stringify(published.body));
 };
 
 describe('designer in Chromium against the real server', () => {

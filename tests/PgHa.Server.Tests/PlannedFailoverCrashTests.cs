@@ -170,56 +170,66 @@ public sealed class PlannedFailoverCrashTests(ITestOutputHelper output) : IAsync
             Log($"[crash] {matrix[^1]}; longest gaps {string.Join(", ", writers.Select(w => $"{w.LongestGap(from).TotalMilliseconds:0} ms"))}, failed {string.Join(", ", writers.Select(w => w.FailedSince(from)))}");
         }
 
-        // (e) killed inside the pause window and not restarted: every pgbouncer resumes by itself.
+        // (e) killed inside the pause window and not restarted: every pgbouncer resumes by itself. A runbook that stays
+        // in the window (PAUSE, a durable Delay, RESUME) keeps the master up, so the held clients' commits tell when.
         roles = await RolesAsync();
-        TimeSpan killedAt;
-        string guardedRun;
         using (var op = Client(_operator))
+        using (var ap = Client(_approver))
         {
-            var runId = guardedRun = await op.StartRunAsync(new { runbook = "planned-failover", cluster = "lab", inputs = new { pauseBudgetSeconds = 8 } });
-            var killing = KillOnEventAsync(runId, "node.started", "stop-master");
-            using (var ap = Client(_approver))
+            var saved = await op.PostAsync("api/runbooks", Http.Json(PauseWindowRunbook));
+            Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
+            var published = await ap.PostAsync("api/runbooks/crash-pause-window/versions/1/publish", null);
+            Assert.True(published.IsSuccessStatusCode, await published.Content.ReadAsStringAsync());
+            var runId = await op.StartRunAsync(new { runbook = "crash-pause-window", cluster = "lab", inputs = new { } });
+            await KillOnEventAsync(runId, "node.ended", "pause");
+            var killedAt = writers[1].Now;
+            foreach (var host in roles.Where(r => r.Key is "master" or "slave").Select(r => r.Value))
             {
-                await op.WaitForRunAsync(runId, Http.Waiting, TimeSpan.FromMinutes(2));
-                Assert.True((await ap.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node = "approve", decision = "approve", comment = "go" }))).IsSuccessStatusCode);
+                var fired = await _pool.Host(_lab.Target(host, "silkcloud")).ReadAsync(RemoteCommand.Bash(
+                    $"for i in $(seq 1 60); do grep -q '^{runId} ' /home/silkcloud/pgha/pgbouncer-guard/fired 2>/dev/null && break; sleep 0.5; done; grep '^{runId} ' /home/silkcloud/pgha/pgbouncer-guard/fired || true")
+                    with { Timeout = TimeSpan.FromSeconds(60) });
+                Log($"[crash] {host}: guard record: {fired}");
+                Assert.False(string.IsNullOrWhiteSpace(fired), $"the pgbouncer on {host} did not resume by itself");
             }
-            await killing;
-            killedAt = writers[1].Now;
-        }
-        foreach (var host in roles.Where(r => r.Key is "master" or "slave").Select(r => r.Value))
-        {
-            var fired = await _pool.Host(_lab.Target(host, "silkcloud")).ReadAsync(RemoteCommand.Bash("for i in $(seq 1 60); do [ -s /home/silkcloud/pgha/pgbouncer-guard/fired ] && break; sleep 0.5; done; cat /home/silkcloud/pgha/pgbouncer-guard/fired 2>/dev/null || true") with { Timeout = TimeSpan.FromSeconds(60) });
-            Log($"[crash] {host}: guard record: {fired}");
-            Assert.False(string.IsNullOrWhiteSpace(fired), $"the pgbouncer on {host} did not resume by itself");
-        }
-        // The held connection through the slave host's pgbouncer, waiting since the PAUSE, is answered again (by a server
-        // or with an error) once the guard resumes pgbouncer: within the budget of 8 s from the PAUSE, so less from the kill.
-        var answeredAfter = await WaitUntilAnsweredAsync(writers[1], killedAt, TimeSpan.FromSeconds(30));
-        Log($"[crash] held client answered again {answeredAfter.TotalSeconds:0.0} s after the kill (guard budget 8 s from the PAUSE)");
-        Assert.InRange(answeredAfter.TotalSeconds, 0, 8 + 2);
+            foreach (var w in writers)
+            {
+                var answeredAfter = await WaitUntilCommittedAsync(w, killedAt, TimeSpan.FromSeconds(30));
+                Log($"[crash] {w.Name}: held connection committed again {answeredAfter.TotalSeconds:0.0} s after the kill (guard budget 8 s from the PAUSE)");
+                Assert.InRange(answeredAfter.TotalSeconds, 0, 8 + 2);
+            }
 
-        // The next server completes the run, and its ResumePgBouncer reports that the guards had resumed the pgbouncers.
-        await StartServerAsync();
-        var resumed = (await FinishAsync(guardedRun))["journal"]!.AsArray().Single(j => j!["nodeId"]!.GetValue<string>() == "resume" && j["status"]!.GetValue<string>() == "Succeeded")!;
-        foreach (var host in roles.Where(r => r.Key is "master" or "slave").Select(r => r.Value))
-            Assert.True(resumed["outputs"]!["resumed"]![host]!["resumedByGuard"]!.GetValue<bool>(), resumed.ToJsonString());
-        matrix.Add("planned-failover × kill after PAUSE, no server for longer than the budget → pgbouncers resumed by their guards; the next server completed the run and reported it");
+            // The next server completes the run, and its ResumePgBouncer reports that the guards had resumed the pgbouncers.
+            await StartServerAsync();
+            var resumed = (await FinishAsync(runId))["journal"]!.AsArray().Single(j => j!["nodeId"]!.GetValue<string>() == "resume" && j["status"]!.GetValue<string>() == "Succeeded")!;
+            foreach (var host in roles.Where(r => r.Key is "master" or "slave").Select(r => r.Value))
+                Assert.True(resumed["outputs"]!["resumed"]![host]!["resumedByGuard"]!.GetValue<bool>(), resumed.ToJsonString());
+        }
+        matrix.Add("crash-pause-window × kill after PAUSE, no server for longer than the budget → pgbouncers resumed by their guards, held clients commit again; the next server completed the run and reported it");
         Log("[crash] crash matrix:\n  " + string.Join("\n  ", matrix));
     }
 
-    private static async Task<TimeSpan> WaitUntilAnsweredAsync(HeldConnectionWriter writer, TimeSpan since, TimeSpan timeout)
+    private const string PauseWindowRunbook = """
+        { "id": "crash-pause-window", "version": 1, "name": "Pause both pgbouncers, wait, resume", "start": "pause",
+          "nodes": [
+            { "id": "pause", "activity": "PausePgBouncer", "inputs": { "pgbouncerHosts": ["master", "slave"], "resumeByItselfAfterSeconds": 8 } },
+            { "id": "wait", "activity": "Delay", "inputs": { "seconds": 20 } },
+            { "id": "resume", "activity": "ResumePgBouncer", "inputs": { "pgbouncerHosts": ["master", "slave"], "expectTarget": "master" } } ],
+          "connections": [ { "from": "pause", "outcome": "Done", "to": "wait" }, { "from": "wait", "outcome": "Done", "to": "resume" } ] }
+        """;
+
+    private static async Task<TimeSpan> WaitUntilCommittedAsync(HeldConnectionWriter writer, TimeSpan since, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
             lock (writer.Acknowledged)
             {
-                var answers = writer.Acknowledged.Select(a => a.At).Concat(writer.Failed.Select(f => f.At)).Where(at => at > since).ToList();
-                if (answers.Count > 0) return answers.Min() - since;
+                var commits = writer.Acknowledged.Select(a => a.At).Where(at => at > since).ToList();
+                if (commits.Count > 0) return commits.Min() - since;
             }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"writer {writer.Name} was not answered again within {timeout.TotalSeconds:0} s");
+        throw new TimeoutException($"writer {writer.Name} committed nothing within {timeout.TotalSeconds:0} s after the kill");
     }
 
     private async Task AssertOneWritableServerRoutedEverywhereAsync(string masterHost, string slaveHost, HeldConnectionWriter[] writers, TimeSpan from, string password)
