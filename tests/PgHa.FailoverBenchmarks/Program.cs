@@ -13,6 +13,7 @@ using PgHa.Workflows.Store.Entities;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var runsPerDirection = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
+var modes = args.Length > 1 ? args[1].Split(',') : ["transaction", "session"];
 var lab = new LabDeploymentFixture();
 await lab.InitializeAsync();
 var rows = new List<Row>();
@@ -24,7 +25,7 @@ try
     var clusters = lab.Services.GetRequiredService<ClusterDirectory>();
     var password = lab.Secret("appPassword");
 
-    foreach (var mode in new[] { "transaction", "session" })
+    foreach (var mode in modes)
     {
         // The pool mode is a cluster setting; a reload-mode switch to the current master rewrites pgbouncer.ini with it.
         var inventory = JsonNode.Parse((await clusters.ExportAsync("lab"))!)!.AsObject();

@@ -93,12 +93,15 @@ public sealed class PausePgBouncer : Activity<PausePgBouncerInput>
         var table = clients.First(r => r.Columns.Count > 0);
         var database = table.Ordinal("database");
         var open = table.Rows.Count(r => database >= 0 && r[database] is { } db && cluster.Inventory.Databases.Contains(db));
+        // pgbouncer refuses KILL while a PAUSE is pending: take the pending PAUSE back, KILL (which also holds new
+        // clients of the database until RESUME), then PAUSE again, which completes at once with no server connection left.
+        try { await admin.ResumeAsync(null, ct); }
+        catch (PgBouncerAdminException e) when (PgBouncerRoutes.IsAlreadyInState(e)) { }
         foreach (var db in cluster.Inventory.Databases)
         {
             log($"KILL {db} (drain budget spent; {open} client session(s) open)");
             await admin.ExecuteAsync("KILL " + db, null, ct);
         }
-        // The pending PAUSE completes once KILL closed the server connections; a second PAUSE says so.
         try { await admin.PauseAsync(null, TimeSpan.FromSeconds(5), ct); }
         catch (PgBouncerAdminException e) when (PgBouncerRoutes.IsAlreadyInState(e)) { }
         return open;
