@@ -79,7 +79,8 @@ foreach (var g in rows.GroupBy(r => (r.Mode, r.Direction)))
     Console.WriteLine($"{g.Key.Mode,-11} {g.Key.Direction,-8} gap {Median(g.Select(r => r.GapMs)),6:0} ms  failed {Median(g.Select(r => (double)r.Failed)),4:0}  lost {g.Sum(r => r.Lost),3} (total)  " +
                       $"run {Median(g.Select(r => r.RunSeconds)),5:0.0} s  pause->resume {Median(g.Select(r => r.PauseToResumeMs)),5:0} ms  ({g.Count()} runs)");
 var tx = rows.Where(r => r.Mode == "transaction").ToList();
-Console.WriteLine($"target (transaction pooling): gap < 1000 ms, 0 failed, 0 lost -> {(tx.Count > 0 && tx.All(r => r.GapMs < 1000 && r.Failed == 0 && r.Lost == 0) ? "met" : "NOT met")}");
+Console.WriteLine($"target (transaction pooling, every run): gap < 1000 ms, 0 failed, 0 lost -> " +
+                  (tx.Count == 0 ? "not measured" : tx.All(r => r.GapMs < 1000 && r.Failed == 0 && r.Lost == 0) ? "met" : "NOT met"));
 return;
 
 static void Require((RunView Run, TimeSpan Took) result, string what)
