@@ -55,6 +55,22 @@ if [[ $found -lt $expected ]]; then
 fi
 [[ $failed -gt 0 ]] && status=1
 
+# Name every failure (with the first lines of its message) just above the summary, where a truncated CI log still shows it.
+python3 - "$results" <<'PY'
+import sys, glob, xml.etree.ElementTree as ET
+def first(text, n=6): return "\n      ".join((text or "").strip().splitlines()[:n])
+for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    for r in ET.parse(path).getroot().iter("{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}UnitTestResult"):
+        if r.get("outcome") in ("Failed", "Error", "Timeout", "Aborted"):
+            m = r.find(".//{*}ErrorInfo/{*}Message")
+            print(f"FAILED {r.get('testName')}\n      {first(m.text if m is not None else '')}")
+for path in sorted(glob.glob(sys.argv[1] + "/*.junit.xml")):
+    for case in ET.parse(path).getroot().iter("testcase"):
+        bad = case.find("failure") if case.find("failure") is not None else case.find("error")
+        if bad is not None:
+            print(f"FAILED {case.get('classname', '')} {case.get('name')}\n      {first(bad.get('message') or bad.text)}")
+PY
+
 summary="$passed passed, $failed failed"
 [[ $skipped -gt 0 ]] && summary="$summary, $skipped skipped"
 echo "$summary"
