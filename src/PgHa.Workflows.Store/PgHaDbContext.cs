@@ -25,6 +25,7 @@ public class PgHaDbContext : DbContext
     public DbSet<JournalEntryRecord> Journal => Set<JournalEntryRecord>();
     public DbSet<ApprovalRecord> Approvals => Set<ApprovalRecord>();
     public DbSet<ClusterRecord> Clusters => Set<ClusterRecord>();
+    public DbSet<HostFenceRecord> HostFences => Set<HostFenceRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -185,6 +186,18 @@ public class PgHaDbContext : DbContext
             e.Property(x => x.Id).HasMaxLength(100);
             e.Property(x => x.Name).HasMaxLength(200);
             e.Property(x => x.UpdatedBy).HasMaxLength(200);
+        });
+
+        b.Entity<HostFenceRecord>(e =>
+        {
+            e.ToTable("HostFences");
+            e.HasKey(x => new { x.ClusterId, x.Host });
+            e.Property(x => x.ClusterId).HasMaxLength(100);
+            e.Property(x => x.Host).HasMaxLength(200);
+            e.Property(x => x.State).HasMaxLength(16);
+            e.Property(x => x.RecordedBy).HasMaxLength(200);
+            e.Property(x => x.ClaimedBy).HasMaxLength(200);
+            e.HasIndex(x => x.State);
         });
     }
 

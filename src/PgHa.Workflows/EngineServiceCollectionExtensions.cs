@@ -53,6 +53,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<SecretRedactor>();
         services.TryAddSingleton(sp => new SecretStore(sp.GetRequiredService<SecretRedactor>(), options.SecretsFile));
         services.AddSingleton<ClusterDirectory>();
+        services.AddSingleton<HostFences>();
         services.AddSingleton<IClusterSnapshots>(sp => sp.GetRequiredService<ClusterDirectory>());
         services.AddSingleton<IRunTemplateSources, ClusterTemplateSources>();
         services.AddSingleton<ClusterFitCheck>();

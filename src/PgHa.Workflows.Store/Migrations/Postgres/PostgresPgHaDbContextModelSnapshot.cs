@@ -120,6 +120,56 @@ namespace PgHa.Workflows.Store.Migrations.Postgres
                     b.ToTable("Clusters", "pgha");
                 });
 
+            modelBuilder.Entity("PgHa.Workflows.Store.Entities.HostFenceRecord", b =>
+                {
+                    b.Property<string>("ClusterId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Host")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("CarriedOutAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime?>("ClaimedUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Result")
+                        .HasColumnType("text");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("ClusterId", "Host");
+
+                    b.HasIndex("State");
+
+                    b.ToTable("HostFences", "pgha");
+                });
+
             modelBuilder.Entity("PgHa.Workflows.Store.Entities.JournalEntryRecord", b =>
                 {
                     b.Property<long>("Id")

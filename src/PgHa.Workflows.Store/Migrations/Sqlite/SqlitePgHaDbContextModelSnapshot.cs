@@ -112,6 +112,56 @@ namespace PgHa.Workflows.Store.Migrations.Sqlite
                     b.ToTable("Clusters", (string)null);
                 });
 
+            modelBuilder.Entity("PgHa.Workflows.Store.Entities.HostFenceRecord", b =>
+                {
+                    b.Property<string>("ClusterId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Host")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("CarriedOutAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ClaimedUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Result")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ClusterId", "Host");
+
+                    b.HasIndex("State");
+
+                    b.ToTable("HostFences", (string)null);
+                });
+
             modelBuilder.Entity("PgHa.Workflows.Store.Entities.JournalEntryRecord", b =>
                 {
                     b.Property<long>("Id")
