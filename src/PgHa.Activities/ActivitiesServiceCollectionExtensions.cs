@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using PgHa.Activities.Checks;
 using PgHa.Activities.Clusters;
+using PgHa.Activities.Fencing;
 using PgHa.Activities.Londiste;
 using PgHa.Activities.Postgres;
 using PgHa.Activities.Hosts;
@@ -40,6 +41,12 @@ public static class ActivitiesServiceCollectionExtensions
         services.AddActivity<RejoinAsStandby>();
         services.AddActivity<MoveLondisteRoot>();
         services.AddActivity<SetClusterRoles>();
+        services.AddActivity<FenceHost>();
+        services.AddActivity<CheckMasterDown>();
+        services.AddActivity<CheckSlaveBroken>();
+        services.TryAddSingleton<FenceKeeperOptions>();
+        services.AddSingleton<PendingFenceKeeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<PendingFenceKeeper>());
         return services;
     }
 }

@@ -44,6 +44,26 @@ public sealed class SshConnectionPool(SecretRedactor redactor, ILoggerFactory? l
         DisposeQuietly(client);
     }
 
+    /// <summary>
+    /// Drops every pooled connection to an address (any user): after the host was unreachable they may only look open,
+    /// and a command on one would wait for TCP retransmission instead of connecting afresh.
+    /// </summary>
+    public void ForgetAddress(string address, int port)
+    {
+        foreach (var (key, pooled) in _connections)
+        {
+            if (!key.EndsWith($"@{address}:{port}", StringComparison.Ordinal)) continue;
+            BaseClient?[] clients;
+            lock (pooled)
+            {
+                clients = [pooled.Shell, pooled.Sftp];
+                pooled.Shell = null;
+                pooled.Sftp = null;
+            }
+            foreach (var client in clients) if (client is not null) DisposeQuietly(client);
+        }
+    }
+
     private async Task<T> GetAsync<T>(SshTarget target, Func<PooledConnection, T?> get, Action<PooledConnection, T?> set,
         Func<ConnectionInfo, T> create, CancellationToken ct) where T : BaseClient
     {

@@ -22,8 +22,7 @@ SQL
 
 case "$action" in
     stop-root)
-        for db in "${REPLICA_DATABASES[@]}"; do stop_by_pidfile "$LONDISTE_PATH/pid/root_$db.pid" londiste "root worker root_$db"; done
-        stop_by_pidfile "$LONDISTE_PATH/pid/pgqd.pid" pgqd pgqd
+        stop_root_daemons
         ;;
     start-root)
         [ "$(live_role)" = primary ] || die "PostgreSQL on $THIS_HOST_NAME is $(live_role), not a running primary; promote it first"

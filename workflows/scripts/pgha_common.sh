@@ -129,9 +129,24 @@ stop_by_pidfile() {
     local file=$1 pattern=$2 what=$3
     pid_alive "$file" "$pattern" || return 0
     if planning; then planned "kill -TERM $(cat "$file") ($what, pid file $file), then wait up to 30 s for it to exit"; return 0; fi
-    log "stopping $what (pid $(cat "$file"))"
-    kill -TERM "$(cat "$file")"
-    wait_until 30 "$what to exit" bash -c "! kill -0 $(cat "$file") 2>/dev/null"
+    local pid
+    pid=$(cat "$file")
+    log "stopping $what (pid $pid)"
+    kill -TERM "$pid"
+    # Polled every 10 ms: a failover's fence waits on this.
+    wait_briefly 30 "$what to exit" bash -c "! kill -0 $pid 2>/dev/null" || die "$what (pid $pid) did not exit within 30 s"
+}
+
+# follow_primary ADDRESS SLOT: standby.signal, and primary_conninfo + primary_slot_name in postgresql.auto.conf (as
+# pg_basebackup -R writes them): whatever starts this PostgreSQL next gets a standby of ADDRESS, never a primary.
+follow_primary() {
+    local primary=$1 slot=$2 auto="$DATA_PATH/postgresql.auto.conf"
+    {
+        grep -v -E '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' "$auto" 2>/dev/null || true
+        echo "primary_conninfo = 'host=$primary port=$DB_PORT user=$REPLICATION_USER application_name=$THIS_HOST_NAME'"
+        echo "primary_slot_name = '$slot'"
+    } | write_atomic "$auto" 600
+    [ -e "$DATA_PATH/standby.signal" ] || change touch "$DATA_PATH/standby.signal"
 }
 
 slot_name() { local s="slot_${1//[^A-Za-z0-9_]/_}"; echo "${s,,}"; }

@@ -51,3 +51,10 @@ INI
         log "pgqd started"
     fi
 }
+
+# The root's workers and pgqd on this host (its PostgreSQL may be down): on a switchover's old root and on a fenced host.
+stop_root_daemons() {
+    local db
+    for db in "${REPLICA_DATABASES[@]}"; do stop_by_pidfile "$LONDISTE_PATH/pid/root_$db.pid" londiste "root worker root_$db"; done
+    stop_by_pidfile "$LONDISTE_PATH/pid/pgqd.pid" pgqd pgqd
+}

@@ -47,6 +47,10 @@ max_replication_slots = 10
 wal_keep_size = '$WAL_KEEP_SIZE'
 max_slot_wal_keep_size = '$MAX_SLOT_WAL_KEEP_SIZE'
 hot_standby = on
+# A standby gives up on a silent primary after 5 s (it pings it after 2.5 s), and a primary on a silent standby: an
+# unplanned failover's evidence waits for the first, a slave's rebuild needs its slot freed by the second.
+wal_receiver_timeout = '5s'
+wal_sender_timeout = '5s'
 archive_mode = on
 archive_timeout = 300
 # Atomic and never overwriting: copy to a dot-file, rename; an identical existing segment counts as archived.

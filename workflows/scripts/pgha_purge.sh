@@ -37,6 +37,8 @@ purge_everything() {
     stop_postgres
     planning || ! pg_running || die "PostgreSQL in $DATA_PATH is still running; not deleting its data"
     remove_cron_marker pgha:archive-sync
+    remove_cron_marker pgha:isolation-guard
+    stop_by_pidfile "$DEPLOYMENT_PATH/isolation-guard/pid" isolation_guard "the split-brain guard"
     local d
     # The sibling folders an interrupted setup leaves (setup_master.sh, setup_slave.sh) go too.
     for d in "$DATA_PATH" "$DATA_PATH.pgha-initdb" "$DATA_PATH.pgha-basebackup" "$ARCHIVE_PATH" "$LONDISTE_PATH"; do

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Switchover / failover: promote this host's standby. `promote_standby.sh SECONDS`. pg_promote without waiting, then
 # poll pg_is_in_recovery() every 5 ms inside one session (pg_promote(wait => true) polls in 100 ms steps, and clients
-# wait on this). Already a primary is success, so a rerun is safe. Outputs: alreadyPrimary, timeline, lsn.
+# wait on this). Already a primary is success, so a rerun is safe. Outputs: alreadyPrimary, timeline, lsn, promotedAfterMs.
 . "$(dirname "$0")/pgha_common.sh"
 require_account
 limit=${1:-60}
@@ -11,6 +11,7 @@ pg_running || die "PostgreSQL on $THIS_HOST_NAME is not running; start it before
 psql -X -v ON_ERROR_STOP=1 -qAt -d postgres -v limit="$limit" <<'SQL'
 SET pgha.promote_limit = :'limit';
 SELECT 'PGHA_OUTPUT alreadyPrimary=' || (NOT pg_is_in_recovery())::text;
+SELECT 'at ' || set_config('pgha.promote_started', clock_timestamp()::text, false);
 SELECT CASE WHEN pg_is_in_recovery() THEN CASE WHEN pg_promote(wait => false) THEN 'promoting the standby' END ELSE 'already a primary' END;
 DO $$
 DECLARE
@@ -24,4 +25,5 @@ BEGIN
 END $$;
 SELECT 'PGHA_OUTPUT timeline=' || ('x' || lpad(substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8), 16, '0'))::bit(64)::bigint;
 SELECT 'PGHA_OUTPUT lsn=' || pg_current_wal_lsn();
+SELECT 'PGHA_OUTPUT promotedAfterMs=' || round(extract(epoch FROM clock_timestamp() - current_setting('pgha.promote_started')::timestamptz) * 1000);
 SQL

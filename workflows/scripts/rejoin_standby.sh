@@ -30,17 +30,6 @@ fresh_base_backup() {
     rm -rf -- "$old"
 }
 
-# standby.signal, and primary_conninfo + primary_slot_name in postgresql.auto.conf (as pg_basebackup -R writes them).
-follow_new_primary() {
-    local auto="$DATA_PATH/postgresql.auto.conf"
-    {
-        grep -v -E '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' "$auto" 2>/dev/null || true
-        echo "primary_conninfo = 'host=$new port=$DB_PORT user=$REPLICATION_USER application_name=$THIS_HOST_NAME'"
-        echo "primary_slot_name = '$slot'"
-    } | write_atomic "$auto" 600
-    touch "$DATA_PATH/standby.signal"
-}
-
 started_and_streaming() {
     mkdir -p "$LOG_PATH"
     pg_ctl -D "$DATA_PATH" -l "$PG_LOG_FILE" -w -t 120 start >/dev/null || { tail -n 20 "$PG_LOG_FILE" >&2; return 1; }
@@ -75,7 +64,7 @@ else
     method=basebackup
 fi
 [ "$method" != basebackup ] || fresh_base_backup
-follow_new_primary
+follow_primary "$new" "$slot"
 if ! started_and_streaming; then
     # Seen after a real rewind: recovery refused the rewound folder ("requested timeline does not contain minimum
     # recovery point"). A copy of the new primary always works.
@@ -84,7 +73,7 @@ if ! started_and_streaming; then
     stop_postgres immediate 30
     method=basebackup
     fresh_base_backup
-    follow_new_primary
+    follow_primary "$new" "$slot"
     started_and_streaming || die "PostgreSQL did not start as a standby of $new"
 fi
 # Slots this host served as a primary hold WAL back here for nobody.

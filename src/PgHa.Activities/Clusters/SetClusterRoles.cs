@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using PgHa.Clusters;
 using PgHa.Workflows.Activities;
+using PgHa.Workflows.Clusters;
 
 namespace PgHa.Activities.Clusters;
 
@@ -48,7 +49,16 @@ public sealed class SetClusterRoles : Activity<SetClusterRolesInput>
         // pgha.env first: if the server dies here the roles are not stored yet, and the node runs again with the same result.
         var renamed = new ClusterHosts(after, ClusterHosts.Service<Remote.SshConnectionPool>(context), ClusterHosts.Service<Secrets.SecretStore>(context));
         var deployment = new ScriptDeployment(renamed, ClusterHosts.Service<ScriptOptions>(context));
-        var hosts = after.Hosts.Select(h => new HostRef(h.Name, h)).ToList();
+        // A fenced host may be down (that is why it was fenced): it is skipped when it does not answer, and its pgha.env
+        // is rewritten by the next script run there, which checks it against the stored roles first.
+        var fenced = (await ClusterHosts.Service<HostFences>(context).ForClusterAsync(after.Id, context.CancellationToken)).Select(f => f.Host).ToHashSet();
+        var hosts = new List<HostRef>();
+        foreach (var h in after.Hosts.Select(h => new HostRef(h.Name, h)))
+        {
+            if (fenced.Contains(h.Name) && !await Fencing.HostFencing.AnswersAsync(h, TimeSpan.FromSeconds(2), context.CancellationToken))
+                context.Log($"{h.Name} is fenced and does not answer: it gets the new pgha.env with its next script run");
+            else hosts.Add(h);
+        }
         var uploads = await HostFanOut.RunAsync(hosts, context, async (host, log) =>
         {
             await deployment.SyncAsync(host, HostAccount.Deploy, [], log, context.CancellationToken);

@@ -16,6 +16,9 @@ public sealed record MoveLondisteRootInput
     [Description("Role or host name of the Londiste leaf (the replica).")]
     public string Leaf { get; init; } = "replica";
 
+    [Description("The old root was fenced (unplanned failover): it is not contacted, its root daemons are stopped by its fence, now or when it answers again.")]
+    public bool OldRootFenced { get; init; }
+
     [Description("Seconds a row written on the new root may take to reach the leaf (Londiste ticks and batches: ~10 s is usual).")]
     public int VerifyTimeoutSeconds { get; init; } = 90;
 }
@@ -44,7 +47,7 @@ public sealed class MoveLondisteRoot : Activity<MoveLondisteRootInput>
 
         if (context.DryRun)
         {
-            context.Plan($"{oldRoot.Name}: {Script} stop-root (TERM the root workers and pgqd by their pid files)");
+            if (!input.OldRootFenced) context.Plan($"{oldRoot.Name}: {Script} stop-root (TERM the root workers and pgqd by their pid files)");
             context.Plan($"{newRoot.Name}: {Script} start-root {newRoot.Address} (UPDATE pgq_node.node_location of root_<db>; root ini, worker and pgqd)");
             context.Plan($"{leaf.Name}: {Script} follow-root {newRoot.Address} (UPDATE pgq_node.node_location of root_<db>; restart the leaf worker)");
             return ActivityResult.Done();
@@ -55,7 +58,8 @@ public sealed class MoveLondisteRoot : Activity<MoveLondisteRootInput>
         var timeout = TimeSpan.FromSeconds(120);
         try
         {
-            await scripts.RunOrThrowAsync(oldRoot, Script, ["stop-root"], timeout, l => context.Log($"[{oldRoot.Name}] {l}"), context);
+            if (input.OldRootFenced) context.Log($"{oldRoot}: fenced, not contacted (its fence stops its root daemons)");
+            else await scripts.RunOrThrowAsync(oldRoot, Script, ["stop-root"], timeout, l => context.Log($"[{oldRoot.Name}] {l}"), context);
             await scripts.RunOrThrowAsync(newRoot, Script, ["start-root", newRoot.Address], timeout, l => context.Log($"[{newRoot.Name}] {l}"), context);
             await scripts.RunOrThrowAsync(leaf, Script, ["follow-root", newRoot.Address], timeout, l => context.Log($"[{leaf.Name}] {l}"), context);
 

@@ -75,19 +75,11 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
             return new { changed, started = false, verified = false };
         }
 
-        var admin = cluster.PgBouncerAdmin(host);
-        var started = false;
-        if (!running)
+        bool started;
+        if (running && input.Mode == "pause")
         {
-            await WriteIniAsync(remote, iniPath, ini, log, ct);
-            var start = new RemoteCommand { Program = PgBouncerLayout.Binary, Arguments = ["-d", iniPath], Timeout = TimeSpan.FromSeconds(30) };
-            log("$ " + start.Describe());
-            await remote.RunAsync(start, line => log(line.Text), ct);
-            started = true;
-            await WaitForAdminAsync(admin, TimeSpan.FromSeconds(15), ct);
-        }
-        else if (input.Mode == "pause")
-        {
+            var admin = cluster.PgBouncerAdmin(host);
+            started = false;
             // A server connection PAUSE closes mid-login counts as a failed login (clients then wait server_login_retry);
             // a pool that already has an idle one has nothing logging in when PAUSE arrives.
             foreach (var db in inventory.Databases) await PgBouncerRoutes.RouteAsync(cluster, host, db, ct);
@@ -105,16 +97,9 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
                 log("RESUME");
                 await admin.ResumeAsync(null, CancellationToken.None);
             }
+            await PgBouncerRoutes.RequireConfiguredAsync(cluster, host, target, ct);
         }
-        else if (changed || !await PgBouncerRoutes.IsConfiguredAsync(cluster, host, target, ct))
-        {
-            // Also when only the RELOAD is missing: an attempt that died between writing the ini and RELOAD left it so.
-            if (changed) await WriteIniAsync(remote, iniPath, ini, log, ct);
-            log("RELOAD");
-            await admin.ReloadAsync(ct);
-        }
-
-        await PgBouncerRoutes.RequireConfiguredAsync(cluster, host, target, ct);
+        else started = await PointAtAsync(cluster, host, target, ini, running, changed, log, ct);
         if (input.Mode == "paused")
         {
             // A client connecting now would wait for RESUME; ResumePgBouncer (expectTarget) verifies the route through it.
@@ -124,6 +109,43 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         var verified = await PgBouncerRoutes.VerifyAsync(cluster, host, target, TimeSpan.FromSeconds(Math.Max(1, input.VerifyTimeoutSeconds)),
             $"pgha-switch-{context.RunId}-{context.NodeId}", log, ct);
         return new { changed, started, verified };
+    }
+
+    /// <summary>
+    /// Points one pgbouncer at the target without asking a client to write through it (the target may still be a
+    /// standby, e.g. while a failover fences the old master): rewrite and RELOAD, or start it; SHOW DATABASES must agree.
+    /// </summary>
+    internal static async Task<bool> PointAtAsync(ClusterHosts cluster, HostRef host, HostRef target, Action<string> log, CancellationToken ct)
+    {
+        var ini = PgBouncerLayout.Config(cluster.Inventory, target.Address).RenderIni();
+        var (running, current) = await ReadStateAsync(cluster.Remote(host, HostAccount.Deploy), cluster.Inventory, PgBouncerLayout.IniFile(cluster.Inventory), ct);
+        return await PointAtAsync(cluster, host, target, ini, running, current != ini, log, ct);
+    }
+
+    private static async Task<bool> PointAtAsync(ClusterHosts cluster, HostRef host, HostRef target, string ini, bool running, bool changed,
+        Action<string> log, CancellationToken ct)
+    {
+        var remote = cluster.Remote(host, HostAccount.Deploy);
+        var iniPath = PgBouncerLayout.IniFile(cluster.Inventory);
+        var started = false;
+        if (!running)
+        {
+            await WriteIniAsync(remote, iniPath, ini, log, ct);
+            var start = new RemoteCommand { Program = PgBouncerLayout.Binary, Arguments = ["-d", iniPath], Timeout = TimeSpan.FromSeconds(30) };
+            log("$ " + start.Describe());
+            await remote.RunAsync(start, line => log(line.Text), ct);
+            started = true;
+            await WaitForAdminAsync(cluster.PgBouncerAdmin(host), TimeSpan.FromSeconds(15), ct);
+        }
+        else if (changed || !await PgBouncerRoutes.IsConfiguredAsync(cluster, host, target, ct))
+        {
+            // Also when only the RELOAD is missing: an attempt that died between writing the ini and RELOAD left it so.
+            if (changed) await WriteIniAsync(remote, iniPath, ini, log, ct);
+            log("RELOAD");
+            await cluster.PgBouncerAdmin(host).ReloadAsync(ct);
+        }
+        await PgBouncerRoutes.RequireConfiguredAsync(cluster, host, target, ct);
+        return started;
     }
 
     // One round trip (it may run inside a pause): is pgbouncer running, and what does its ini say now.

@@ -2,6 +2,8 @@ using System.ComponentModel;
 using PgHa.Activities.Scripts;
 using PgHa.Postgres;
 using PgHa.Workflows.Activities;
+using PgHa.Workflows.Clusters;
+using PgHa.Workflows.Store.Entities;
 
 namespace PgHa.Activities.Postgres;
 
@@ -48,11 +50,19 @@ public sealed class RejoinAsStandby : Activity<RejoinAsStandbyInput>
 
         var ct = context.CancellationToken;
         void Log(string line) => context.Log($"[{host.Name}] {line}");
+        var fences = ClusterHosts.Service<HostFences>(context);
+        var fence = (await fences.ForClusterAsync(cluster.Inventory.Id, ct)).FirstOrDefault(f => f.Host == host.Name);
+        if (fence is not null && fence.State != HostFenceStates.Done)
+            return ActivityResult.Failed($"{host} has a fence still to carry out ({fence.State}, recorded by {fence.RecordedBy}: {fence.Reason}); " +
+                                         "the server carries it out as soon as the host answers on SSH, then this node can run");
         try
         {
             var result = await HostScript.For(cluster, context).RunOrThrowAsync(host, Script, [primary.Address, OneHostScript.Seconds(input.TimeoutSeconds)],
                 TimeSpan.FromSeconds(input.TimeoutSeconds + 30), Log, context);
             await WaitUntilPrimarySeesItStreamingAsync(cluster, primary, host, TimeSpan.FromSeconds(30), context);
+            // A standby streaming from the new primary is what a fence waits for: the host is rebuilt.
+            if (fence is not null && await fences.ClearAsync(cluster.Inventory.Id, host.Name, ct))
+                context.Log($"{host}: rebuilt as a standby of {primary}; its fence (recorded by {fence.RecordedBy}) is lifted");
             return ActivityResult.Done(new { method = result.Value("method", Script), slot = result.Value("slot", Script) });
         }
         catch (Exception e) when (e is InvalidOperationException or Remote.RemoteException or PostgresProbeException or TimeoutException)

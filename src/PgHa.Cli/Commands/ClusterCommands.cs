@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace PgHa.Cli.Commands;
 
-/// <summary><c>pgha clusters import|show|list</c>.</summary>
+/// <summary><c>pgha clusters import|show|fences|list</c>.</summary>
 internal static class ClusterCommands
 {
     public static Command Create()
@@ -29,6 +29,17 @@ internal static class ClusterCommands
             return 0;
         }));
 
+        var fences = new Command("fences", "Fenced hosts of a cluster: pending, done or failed, until they are rebuilt as standbys") { id };
+        fences.SetAction((parse, ct) => Cli.WithServer(parse, async server =>
+        {
+            var items = (await server.GetAsync($"api/clusters/{Uri.EscapeDataString(parse.GetValue(id)!)}/fences", ct))!.AsArray();
+            Cli.Table(items.Select(f => new[]
+            {
+                Cli.Str(f!["host"]), Cli.Str(f["state"]), Cli.Str(f["recordedBy"]), Cli.Str(f["recordedAt"]), Cli.Str(f["carriedOutAt"]), Cli.Str(f["result"]),
+            }), "HOST", "STATE", "RECORDED BY", "RECORDED AT", "CARRIED OUT AT", "RESULT");
+            return 0;
+        }));
+
         var file = new Argument<string>("file") { Description = "Inventory JSON file (e.g. /var/lib/pgha/lab/inventory.json)" };
         var import = new Command("import", "Import (or replace) a cluster inventory") { file };
         import.SetAction((parse, ct) => Cli.WithServer(parse, async server =>
@@ -40,6 +51,7 @@ internal static class ClusterCommands
 
         clusters.Add(list);
         clusters.Add(show);
+        clusters.Add(fences);
         clusters.Add(import);
         return clusters;
     }

@@ -26,6 +26,14 @@ public static class ClustersApi
             .Produces<ClusterInventory>()
             .WithSummary("The inventory as an importable JSON file");
 
+        api.MapGet("/{id}/fences", async (string id, ClusterDirectory clusters, HostFences fences, CancellationToken ct) =>
+            {
+                if (await clusters.GetAsync(id, ct) is null) throw NotFound(id);
+                return TypedResults.Ok((await fences.ForClusterAsync(id, ct)).Select(f => new HostFenceView(
+                    f.Host, f.State, f.Reason, f.RecordedBy, f.RecordedAt, f.CarriedOutAt, f.Result, f.Attempts)).ToList());
+            })
+            .WithSummary("Fenced hosts of a cluster: pending (the server fences the host as soon as it answers), done, or failed (retried); a host is fenced until it is rebuilt as a standby");
+
         api.MapPost("/", async Task<Results<Created<ClusterInventory>, Ok<ClusterInventory>>> (
                 HttpRequest request, ClusterDirectory clusters, ClaimsPrincipal user, CancellationToken ct, bool replaceRoles = false) =>
             {
@@ -42,6 +50,9 @@ public static class ClustersApi
             .WithSummary("Imports an inventory (201 when new; an existing cluster of that id is replaced, 200, keeping roles a failover handed over unless replaceRoles=true)");
         return app;
     }
+
+    public sealed record HostFenceView(string Host, string State, string Reason, string RecordedBy, DateTime RecordedAt,
+        DateTime? CarriedOutAt, string? Result, int Attempts);
 
     private static NotFoundException NotFound(string id) =>
         new("cluster", id, "list clusters with GET /api/clusters or 'pgha clusters list'");

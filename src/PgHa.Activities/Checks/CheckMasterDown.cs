@@ -1,0 +1,151 @@
+using System.ComponentModel;
+using System.Globalization;
+using PgHa.Activities.Fencing;
+using PgHa.Activities.Scripts;
+using PgHa.Postgres;
+using PgHa.Workflows.Activities;
+
+namespace PgHa.Activities.Checks;
+
+public sealed record CheckMasterDownInput
+{
+    [Description("Role or host name of the master that is believed broken.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
+    public string Master { get; init; } = "master";
+
+    [Description("Role or host name of the standby that would replace it.")]
+    [ClusterReference(ClusterReferenceKind.Host)]
+    public string Slave { get; init; } = "slave";
+
+    [Description("Seconds each probe of the master (PostgreSQL, SSH) may take.")]
+    public int TimeoutSeconds { get; init; } = 3;
+
+    [Description("Seconds to wait for the slave's WAL receiver to lose the master (it notices within wal_receiver_timeout, 5 s as deployed).")]
+    public int WaitForSlaveSeconds { get; init; } = 20;
+}
+
+[Activity("CheckMasterDown", Description = "Evidence for an unplanned failover, read-only: the master does not accept connections from the bastion (bounded), the slave is a standby whose WAL receiver has lost the master, and what a promotion of the slave would lose — exactly (WAL on the master's disk after the slave's position, read with pg_waldump over SSH) when the master's host answers and its PostgreSQL is down, else a lower bound and the time since the master was last heard. Fails, changing nothing, when the master is in fact a reachable primary.",
+    Category = "Checks")]
+[ActivityOutput("summary", "The evidence and the estimate in one paragraph, for the approval prompt.")]
+[ActivityOutput("masterPostgres", "What connecting to the master's PostgreSQL from the bastion gave.")]
+[ActivityOutput("masterSsh", "Whether the master's host answers on SSH, and what PostgreSQL does there.")]
+[ActivityOutput("slaveReceivedLsn", "The last WAL position the slave received.")]
+[ActivityOutput("slaveReplayedLsn", "The last WAL position the slave replayed.")]
+[ActivityOutput("dataAtRiskBytes", "WAL bytes on the master that the slave does not have (null: unknown).")]
+[ActivityOutput("commitsAtRisk", "Commits among them (null: unknown).")]
+[ActivityOutput("exact", "true when the loss was read from the master's own WAL; false when it is a lower bound.")]
+[ActivityOutput("masterLastHeardAt", "When the slave last heard from the master (or replayed its last commit).")]
+public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
+{
+    public const string Script = "wal_at_risk.sh";
+
+    protected override async Task<ActivityResult> ExecuteAsync(CheckMasterDownInput input, ActivityContext context)
+    {
+        ClusterHosts cluster;
+        HostRef master, slave;
+        try
+        {
+            cluster = ClusterHosts.For(context);
+            master = cluster.Resolve(input.Master);
+            slave = cluster.Resolve(input.Slave);
+            if (master.Name == slave.Name) throw new ActivityInputException($"master and slave are both {master.Name}");
+            if (input.TimeoutSeconds is < 1 or > 60) throw new ActivityInputException("timeoutSeconds: give 1 to 60 seconds");
+            if (input.WaitForSlaveSeconds is < 0 or > 600) throw new ActivityInputException("waitForSlaveSeconds: give 0 to 600 seconds");
+        }
+        catch (ActivityInputException e) { return ActivityResult.Failed(e.Message); }
+
+        var ct = context.CancellationToken;
+        var probe = new PostgresProbe();
+        var timeout = TimeSpan.FromSeconds(input.TimeoutSeconds);
+        var db = cluster.Inventory.Databases[0];
+        try
+        {
+            // 1. The master, as the applications' side sees it.
+            var masterEndpoint = cluster.AppEndpoint(master, db) with { Timeout = timeout };
+            var reach = await probe.IsUpAsync(masterEndpoint, ct);
+            if (reach.IsUp)
+            {
+                var state = await probe.GetServerStateAsync(masterEndpoint, ct);
+                return ActivityResult.Failed(state.InRecovery
+                    ? $"{master} answers as a standby, not a broken master: the inventory's roles do not match the servers; run CheckCluster and fix the roles first"
+                    : $"{master} is reachable and a primary (timeline {state.Timeline}, at {state.CurrentLsn}): it is not broken; nothing was changed. Use planned-failover for a switchover");
+            }
+            var masterPostgres = $"no connection from the bastion within {input.TimeoutSeconds} s ({reach})";
+            context.Log($"{master}: PostgreSQL {masterPostgres}");
+
+            // 2. The slave: a standby, and its WAL receiver must have lost the master too (wal_receiver_timeout bounds that).
+            var slaveEndpoint = cluster.AppEndpoint(slave, db) with { Timeout = timeout };
+            var slaveState = await probe.GetServerStateAsync(slaveEndpoint, ct);
+            if (!slaveState.InRecovery)
+                return ActivityResult.Failed($"{slave} is already a primary (timeline {slaveState.Timeline}); nothing was changed. If it was promoted outside this tool, fix the roles with CheckCluster first");
+            WalReceiverStatus? lastStreaming = null;
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(input.WaitForSlaveSeconds);
+            while (true)
+            {
+                var receiver = await probe.GetWalReceiverAsync(slaveEndpoint, ct);
+                var streamingFromMaster = receiver is { Status: "streaming" } && receiver.SenderHost == master.Address;
+                if (!streamingFromMaster)
+                {
+                    context.Log($"{slave}: WAL receiver {(receiver is null ? "not running" : $"{receiver.Status} from {receiver.SenderHost}")}: it has lost {master}");
+                    break;
+                }
+                lastStreaming = receiver;
+                if (DateTime.UtcNow > deadline)
+                    return ActivityResult.Failed($"{slave} still streams from {master} (last message {receiver!.LastMessageReceivedAt:HH:mm:ss.fff} UTC) after {input.WaitForSlaveSeconds} s: " +
+                                                 $"the master is alive; only the bastion cannot reach it ({masterPostgres}). Nothing was changed; fix the network, do not fail over");
+                await Task.Delay(500, ct);
+            }
+            slaveState = await probe.GetServerStateAsync(slaveEndpoint, ct);
+            var received = slaveState.ReceiveLsn ?? slaveState.ReplayLsn;
+            var lastHeard = lastStreaming?.LastMessageReceivedAt ?? slaveState.LastReplayedTransactionAt;
+
+            // 3. The master's host: if it answers, its own WAL says exactly what the slave lacks.
+            string masterSsh;
+            long? bytes = null;
+            int? commits = null;
+            var exact = false;
+            string? lastCommitAt = null;
+            if (!await HostFencing.AnswersAsync(master, timeout, ct)) masterSsh = $"does not answer on SSH within {input.TimeoutSeconds} s";
+            else if (received is null) masterSsh = "answers on SSH (the slave has no received position to compare with)";
+            else
+            {
+                var result = await HostScript.For(cluster, context).RunAsync(master, HostAccount.Deploy, Script, [received.Value.ToString()],
+                    new Dictionary<string, string>(), TimeSpan.FromSeconds(30), l => context.Log($"[{master.Name}] {l}"), ct);
+                if (!result.Succeeded) masterSsh = $"answers on SSH; {Script} failed ({result.StdErrTail})";
+                else
+                {
+                    var role = result.Value("liveRole", Script);
+                    masterSsh = $"answers on SSH; PostgreSQL there is {role}";
+                    if (role == "stopped" && result.Values.TryGetValue("bytesAfter", out var b))
+                    {
+                        bytes = long.Parse(b, CultureInfo.InvariantCulture);
+                        commits = int.Parse(result.Value("commitsAfter", Script), CultureInfo.InvariantCulture);
+                        lastCommitAt = result.Value("lastCommitAt", Script) is { Length: > 0 } at ? at : null;
+                        exact = true;
+                    }
+                }
+            }
+            if (!exact && lastStreaming?.LatestEndLsn is { } reported && received is { } r && reported > r) bytes = reported - r;
+
+            var estimate = exact
+                ? (bytes == 0 ? $"nothing is lost: the slave received all of {master.Name}'s WAL (read from its disk)"
+                    : $"{commits} commit(s) in {bytes} bytes of WAL on {master.Name}'s disk never reached the slave (last at {lastCommitAt ?? "?"}); promoting the slave loses them")
+                : $"{master.Name}'s own WAL cannot be read; " +
+                  (bytes is { } lower ? $"at least {lower} bytes it reported are not on the slave, and " : "") +
+                  $"anything it committed after {lastHeard:HH:mm:ss.fff} UTC (last heard, {(DateTimeOffset.UtcNow - lastHeard)?.TotalSeconds:0.0} s ago) is at risk";
+            var summary = $"{master.Name} is down: PostgreSQL {masterPostgres}; its host {masterSsh}. {slave.Name} is a standby that has lost it " +
+                          $"(received {received}, replayed {slaveState.ReplayLsn}, timeline {slaveState.Timeline}). Data at risk: {estimate}.";
+            context.Log(summary);
+            return ActivityResult.Done(new
+            {
+                summary, masterPostgres, masterSsh,
+                slaveReceivedLsn = received?.ToString(), slaveReplayedLsn = slaveState.ReplayLsn?.ToString(),
+                dataAtRiskBytes = bytes, commitsAtRisk = commits, exact, masterLastHeardAt = lastHeard,
+            });
+        }
+        catch (Exception e) when (e is PostgresProbeException or Remote.RemoteException or InvalidOperationException)
+        {
+            return ActivityResult.Failed(e.Message);
+        }
+    }
+}

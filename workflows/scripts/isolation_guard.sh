@@ -1,0 +1,62 @@
+#!/bin/bash
+# Split-brain guard on each PostgreSQL host, started by cron every minute (one instance; the others exit at once).
+# While this host is a primary it checks twice a second that it can still reach one of its peers (the other database
+# hosts: a TCP connect to their PostgreSQL port that is accepted or refused; only silence counts as unreachable, so a
+# peer whose PostgreSQL is down still counts). After ISOLATION_PAUSE_SECONDS (2) without any, it PAUSEs its own pgbouncer (SIGUSR1): a
+# master cut off the network stops taking writes through pgbouncer before anyone can promote its standby (the standby
+# notices the loss only after wal_receiver_timeout, 5 s). When a peer answers again it RESUMEs (SIGUSR2) only if no
+# peer runs as a primary: if one does, a failover happened, and the pending fence stops this PostgreSQL instead.
+# `isolation_guard.sh` runs the loop; `isolation_guard.sh status` prints paused-since or nothing.
+. "$(dirname "$0")/pgha_common.sh"
+require_account
+dir="$DEPLOYMENT_PATH/isolation-guard"
+paused_file="$dir/paused"
+install -d -m 0700 "$dir"
+if [ "${1:-}" = status ]; then cat "$paused_file" 2>/dev/null || true; exit 0; fi
+exec 9>"$dir/lock"
+flock -n 9 || exit 0
+echo $$ >"$dir/pid"
+
+limit=${ISOLATION_PAUSE_SECONDS:-2}
+peers=()
+for h in "$MASTER_HOST" "$SLAVE_HOST" "$REPLICA_HOST"; do [ -n "$h" ] && [ "$h" != "$THIS_HOST" ] && peers+=("$h"); done
+# Reached: the connect is accepted or refused (the host answered); a timeout or "network unreachable" is not.
+reaches() {
+    local err
+    err=$(timeout 0.5 bash -c "exec 3<>/dev/tcp/$1/$DB_PORT" 2>&1) && return 0
+    [[ "$err" == *"Connection refused"* ]]
+}
+peer_is_primary() {
+    [ "$(timeout 2 psql -X -w -qAt -d "host=$1 port=$DB_PORT user=$LONDISTE_USER dbname=postgres connect_timeout=1" -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]
+}
+say() { log "$*"; logger -t pgha-isolation-guard "$*" 2>/dev/null || true; }
+
+alone_since=0
+while true; do
+    if [ -e "$paused_file" ] || [ "$(live_role)" = primary ]; then
+        reachable=
+        for p in "${peers[@]}"; do if reaches "$p"; then reachable=$p; break; fi; done
+        if [ -n "$reachable" ]; then
+            alone_since=0
+            if [ -e "$paused_file" ]; then
+                other=
+                for p in "${peers[@]}"; do if peer_is_primary "$p"; then other=$p; break; fi; done
+                if [ -z "$other" ]; then
+                    pid_alive "$PGBOUNCER_PID" pgbouncer && kill -USR2 "$(cat "$PGBOUNCER_PID")"
+                    rm -f "$paused_file"
+                    say "peers reachable again ($reachable) and none of them is a primary: pgbouncer on $THIS_HOST_NAME resumed"
+                fi
+            fi
+        elif [ ! -e "$paused_file" ]; then
+            (( alone_since > 0 )) || alone_since=$SECONDS
+            if (( SECONDS - alone_since >= limit )); then
+                pid_alive "$PGBOUNCER_PID" pgbouncer && kill -USR1 "$(cat "$PGBOUNCER_PID")"
+                date -u +%Y-%m-%dT%H:%M:%SZ >"$paused_file"
+                say "no peer (${peers[*]}) reachable for ${limit}s while primary: pgbouncer on $THIS_HOST_NAME paused (split-brain guard)"
+            fi
+        fi
+    else
+        alone_since=0
+    fi
+    sleep 0.5
+done
