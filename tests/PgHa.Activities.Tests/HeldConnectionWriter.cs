@@ -15,6 +15,7 @@ public sealed class HeldConnectionWriter : IAsyncDisposable
     private readonly string _connectionString;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly DateTime _startedAt = DateTime.UtcNow;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     public HeldConnectionWriter(string name, string bouncerAddress, int port, string password)
@@ -32,6 +33,9 @@ public sealed class HeldConnectionWriter : IAsyncDisposable
     public List<(long N, TimeSpan At, string Server)> Acknowledged { get; } = new();
     public List<(long N, TimeSpan At, string Error)> Failed { get; } = new();
     public int Connections { get; private set; }
+
+    /// <summary>Row → when the server that took it committed it (its clock_timestamp(), UTC), not when the ack arrived.</summary>
+    public Dictionary<long, DateTime> CommittedAt { get; } = new();
 
     /// <summary>Creates the table on the primary, directly (not through pgbouncer).</summary>
     public static async Task CreateTableAsync(string primaryAddress, string password)
@@ -56,6 +60,9 @@ public sealed class HeldConnectionWriter : IAsyncDisposable
     }
 
     public TimeSpan Now => _clock.Elapsed;
+
+    /// <summary>A wall-clock moment (a node's start, say) on this writer's clock.</summary>
+    public TimeSpan OnClock(DateTime utc) => utc - _startedAt;
 
     public int FailedSince(TimeSpan from)
     {
@@ -90,11 +97,17 @@ public sealed class HeldConnectionWriter : IAsyncDisposable
                     await connection.OpenAsync(_stop.Token);
                     Connections++;
                 }
-                await using var cmd = new NpgsqlCommand($"INSERT INTO {Table} (writer, n, server) VALUES ($1, $2, inet_server_addr()) RETURNING host(server)", connection);
+                await using var cmd = new NpgsqlCommand($"INSERT INTO {Table} (writer, n, server) VALUES ($1, $2, inet_server_addr()) RETURNING host(server), at", connection);
                 cmd.Parameters.Add(new NpgsqlParameter { Value = Name });
                 cmd.Parameters.Add(new NpgsqlParameter { Value = n });
-                var server = (string)(await cmd.ExecuteScalarAsync(_stop.Token))!;
-                lock (Acknowledged) Acknowledged.Add((n, _clock.Elapsed, server));
+                await using var row = await cmd.ExecuteReaderAsync(_stop.Token);
+                await row.ReadAsync(_stop.Token);
+                var (server, committedAt) = (row.GetString(0), row.GetFieldValue<DateTime>(1));
+                lock (Acknowledged)
+                {
+                    Acknowledged.Add((n, _clock.Elapsed, server));
+                    CommittedAt[n] = committedAt;
+                }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {

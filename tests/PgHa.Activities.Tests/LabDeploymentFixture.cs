@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PgHa.Activities.Fencing;
 using PgHa.Clusters;
 using PgHa.Lab;
 using PgHa.Remote;
@@ -47,6 +48,8 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
         Services = services.BuildServiceProvider();
         Runtime = Services.GetRequiredService<RunbookRuntime>();
         await Runtime.StartAsync(CancellationToken.None);
+        // The server runs it as a hosted service: pending fences are carried out while the tests run.
+        await Services.GetRequiredService<PendingFenceKeeper>().StartAsync(CancellationToken.None);
 
         foreach (var id in new[] { "environment-preparation", "deployment-preparation", "deployment" })
             await Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(WorkflowsDirectory(), id + ".json")), "test", asNextVersion: false, published: true);
@@ -94,8 +97,19 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
     public static string JournalText(RunView run) =>
         string.Join("\n", run.Journal.Select(j => $"--- {j.NodeId} #{j.Attempt} {j.Status} {j.Outcome} {j.Error}\n{j.Log}"));
 
+    /// <summary>The seed's preparation and deployment runbooks, in order, each to completion.</summary>
+    public async Task DeployAsync()
+    {
+        foreach (var runbook in new[] { "environment-preparation", "deployment-preparation", "deployment" })
+        {
+            var (run, _) = await RunAsync(runbook, TimeSpan.FromMinutes(10));
+            if (run.Run.Status != RunStatus.Completed) throw new InvalidOperationException($"{runbook}: {run.Run.Status}\n" + JournalText(run));
+        }
+    }
+
     public async Task DisposeAsync()
     {
+        if (Services is not null) await Services.GetRequiredService<PendingFenceKeeper>().StopAsync(CancellationToken.None);
         if (Runtime is not null) await Runtime.StopAsync(CancellationToken.None);
         if (Services is not null) await Services.DisposeAsync();
         Pool.Dispose();

@@ -1,0 +1,332 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using PgHa.Clusters;
+using PgHa.Remote;
+using PgHa.Workflows.Clusters;
+using PgHa.Workflows.Runtime;
+using PgHa.Workflows.Store.Entities;
+using Xunit.Abstractions;
+
+namespace PgHa.Activities.Tests;
+
+/// <summary>
+/// The seed's "Unplanned Failover" section on real hosts, one deployment for the whole cycle, with one application
+/// connection per pgbouncer committing a row every 10 ms throughout: (1) the slave breaks (postgres killed, data
+/// directory deleted) and is rebuilt; (2) the master's postgres is SIGKILLed: evidence, approval, fence, promotion, the
+/// old master rebuilt as the new slave; (3) the new master is cut off the network with its postgres still running (a
+/// partition): the failover goes on with a pending fence that stops it as soon as its link is back. After every stage
+/// a DBA's checks straight to the servers (psql over ssh, Npgsql): one writable server, every pgbouncer routes to it,
+/// the standby streams, acknowledged rows are there (minus the async window, compared with the estimate).
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITestOutputHelper output) : IClassFixture<LabDeploymentFixture>
+{
+    private void Log(string line)
+    {
+        output.WriteLine(line);
+        Console.WriteLine(line);
+    }
+
+    private string Password => lab.Secret("appPassword");
+
+    private NpgsqlConnection Connect(string address, int port = 5432) =>
+        new(new NpgsqlConnectionStringBuilder
+        {
+            Host = address, Port = port, Database = "appdb", Username = "app", Password = Password,
+            Pooling = false, Timeout = 5, CommandTimeout = 20,
+        }.ConnectionString);
+
+    private async Task<ClusterInventory> StoredInventoryAsync() =>
+        (await lab.Services.GetRequiredService<ClusterDirectory>().GetAsync("lab"))!;
+
+    private RemoteHost Ssh(string host, string user = "silkcloud") => lab.Pool.Host(lab.Lab.Target(host, user));
+
+    private async Task<string> OnHostAsync(string host, string bash) => (await Ssh(host).ReadAsync(RemoteCommand.Bash(bash))).Trim();
+
+    private Task<string> PsqlOnHostAsync(string host, string sql) =>
+        OnHostAsync(host, $"psql -X -qAt -d appdb -c {ShellQuoting.Quote(sql)} 2>&1 || true");
+
+    [Fact]
+    public async Task Slave_broken_master_killed_and_master_partitioned_each_end_with_one_writable_server_and_a_streaming_standby()
+    {
+        await lab.DeployAsync();
+        foreach (var id in new[] { "unplanned-failover-slave-broken", "unplanned-failover-master-broken" })
+            await lab.Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(RunbookFileTests.WorkflowsDirectory(), id + ".json")), "test", asNextVersion: false, published: true);
+        var original = await StoredInventoryAsync();
+        var address = original.Hosts.ToDictionary(h => h.Name, h => h.Address);
+        await HeldConnectionWriter.CreateTableAsync(address[original.Roles["master"]], Password);
+
+        // Refusals first, on the healthy cluster: nothing may change.
+        var before = await HostStateAsync(original);
+        var refusedSlave = await RunToEndAsync("unplanned-failover-slave-broken");
+        Assert.Equal(RunStatus.Failed, refusedSlave.Run.Status);
+        Assert.Contains("is healthy", NodeError(refusedSlave, "evidence"));
+        var refusedMaster = await RunToEndAsync("unplanned-failover-master-broken");
+        Assert.Equal(RunStatus.Failed, refusedMaster.Run.Status);
+        Assert.Contains("is reachable and a primary", NodeError(refusedMaster, "evidence"));
+        Assert.Equal(before, await HostStateAsync(original));
+
+        await using var viaMaster = new HeldConnectionWriter("via-" + original.Roles["master"], address[original.Roles["master"]], original.Ports.PgBouncer, Password);
+        await using var viaSlave = new HeldConnectionWriter("via-" + original.Roles["slave"], address[original.Roles["slave"]], original.Ports.PgBouncer, Password);
+        HeldConnectionWriter[] writers = [viaMaster, viaSlave];
+        foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
+
+        // (1) The slave breaks: its postgres is killed and its data directory deleted. The master's clients never notice.
+        {
+            var slave = original.Roles["slave"];
+            var from = viaMaster.Now;
+            await lab.Lab.KillPostgresAsync(slave);
+            await OnHostAsync(slave, $"rm -rf -- {original.Paths.Data}");
+            var run = await RunToEndAsync("unplanned-failover-slave-broken");
+            Assert.True(run.Run.Status == RunStatus.Completed, "slave broken: " + LabDeploymentFixture.JournalText(run));
+            Assert.Contains("not running", Output(run, "evidence", "reason"));
+            Assert.Equal("basebackup", Output(run, "rebuild", "method"));
+            foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
+            Log($"[slave broken] rebuilt in {(run.Run.EndedAt - run.Run.StartedAt)?.TotalSeconds:0.0} s; " + Describe(writers, from));
+            foreach (var w in writers) Assert.True(w.FailedSince(from) == 0, $"slave broken: {w.Name} saw failed commits: {string.Join(" | ", w.Failed.Select(f => f.Error).Distinct())}");
+            await AssertClusterAsync("slave broken", await StoredInventoryAsync(), writers, lostAllowed: 0);
+        }
+
+        // (2) The master's postgres is SIGKILLed: evidence, approval, fence, promotion; the old master rebuilt as the slave.
+        {
+            var roles = (await StoredInventoryAsync()).Roles;
+            var (oldMaster, newMaster) = (roles["master"], roles["slave"]);
+            await lab.Lab.KillPostgresAsync(oldMaster);
+            var killedAt = viaSlave.Now;
+            var runId = await StartAsync("unplanned-failover-master-broken");
+            var approval = await WaitForApprovalAsync(runId, "approve", TimeSpan.FromMinutes(2));
+            Log($"[master killed] approval prompt: {approval.Prompt}");
+            Assert.Contains("Data at risk", approval.Prompt);
+            var evidence = (await lab.Runtime.GetRunAsync(runId))!;
+            Assert.True(Output(evidence, "evidence", "exact") == "True", "the old master's host answers, so its own WAL gives the exact loss");
+            var commitsAtRisk = int.Parse(Output(evidence, "evidence", "commitsAtRisk"));
+
+            var approvedAt = viaSlave.Now;
+            await ApproveAsync(runId, "approve", "postgres on the master was killed; failing over");
+            var firstWrite = await FirstCommitAfterAsync(viaSlave, approvedAt, address[newMaster], TimeSpan.FromSeconds(60));
+            Log($"[master killed] RTO: first acknowledged write through {newMaster}'s pgbouncer {(firstWrite - approvedAt).TotalMilliseconds:0} ms after the approval, " +
+                $"{(firstWrite - killedAt).TotalSeconds:0.0} s after the kill");
+
+            await WaitForApprovalAsync(runId, "offer-rebuild", TimeSpan.FromMinutes(5));
+            var failover = (await lab.Runtime.GetRunAsync(runId))!;
+            foreach (var entry in failover.Journal.Where(j => j.NodeId is "pause" or "fence" or "promote" or "switch" or "resume"))
+                Log($"[master killed] --- {entry.NodeId} {entry.StartedAt:HH:mm:ss.fff} .. {entry.EndedAt:HH:mm:ss.fff}\n{entry.Log}");
+            // Once its pgbouncer is paused, the surviving side's clients wait for the new primary instead of failing.
+            var pausedAt = viaSlave.OnClock(failover.Nodes.Single(n => n.NodeId == "pause").EndedAt!.Value);
+            Assert.True(viaSlave.FailedSince(pausedAt) == 0, $"{viaSlave.Name} saw failed commits after the PAUSE: {string.Join(" | ", viaSlave.Failed.Where(f => f.At >= pausedAt).Select(f => f.Error).Distinct())}");
+            var fence = (await lab.Services.GetRequiredService<HostFences>().ForClusterAsync("lab", CancellationToken.None)).Single();
+            Assert.Equal((oldMaster, HostFenceStates.Done), (fence.Host, fence.State));
+            Assert.True(await OnHostAsync(oldMaster, $"test -e {original.Paths.Data}/standby.signal && echo fenced") == "fenced", "a fenced data directory starts only as a standby");
+            await ApproveAsync(runId, "offer-rebuild", "rebuild it now");
+            var run = await WaitForEndAsync(runId, TimeSpan.FromMinutes(15));
+            Assert.True(run.Run.Status == RunStatus.Completed, "master killed: " + LabDeploymentFixture.JournalText(run));
+            Assert.Empty(await lab.Services.GetRequiredService<HostFences>().ForClusterAsync("lab", CancellationToken.None));
+            Assert.Equal(new Dictionary<string, string> { ["master"] = newMaster, ["slave"] = oldMaster, ["replica"] = roles["replica"] }, (await StoredInventoryAsync()).Roles);
+            foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(30));
+            Log($"[master killed] {commitsAtRisk} commit(s) at risk shown at approval; " + Describe(writers, killedAt));
+            var lost = await AssertClusterAsync("master killed", await StoredInventoryAsync(), writers, lostAllowed: commitsAtRisk);
+            Log($"[master killed] acknowledged rows lost: {lost} (estimate at approval: {commitsAtRisk})");
+        }
+
+        // (3) The master is cut off the network with its postgres running: a partition. The failover fences it pending;
+        // when its link is back the server stops it before it takes a write through any pgbouncer.
+        {
+            var roles = (await StoredInventoryAsync()).Roles;
+            var (oldMaster, newMaster) = (roles["master"], roles["slave"]);
+            await lab.Lab.CutLinkAsync(oldMaster);
+            var cutAt = DateTime.UtcNow;
+            string runId;
+            try
+            {
+                runId = await StartAsync("unplanned-failover-master-broken");
+                var approval = await WaitForApprovalAsync(runId, "approve", TimeSpan.FromMinutes(2));
+                Log($"[partition] approval prompt: {approval.Prompt}");
+                Assert.Contains("does not answer on SSH", approval.Prompt);
+                await ApproveAsync(runId, "approve", "the master is partitioned; failing over");
+                await WaitForApprovalAsync(runId, "offer-rebuild", TimeSpan.FromMinutes(5));
+                var run = (await lab.Runtime.GetRunAsync(runId))!;
+                Assert.Equal("pending", Output(run, "fence", "fenced"));
+                Assert.Equal("t", await PsqlOnHostAsync(newMaster, "SELECT NOT pg_is_in_recovery()"));
+            }
+            finally
+            {
+                await lab.Lab.RestoreLinkAsync(oldMaster);
+            }
+            var restoredAt = DateTime.UtcNow;
+
+            // Within seconds the pending fence stops the old primary and points its pgbouncer at the new one.
+            var fences = lab.Services.GetRequiredService<HostFences>();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            HostFenceRecord? fence;
+            while ((fence = (await fences.ForClusterAsync("lab", CancellationToken.None)).SingleOrDefault()) is not { State: HostFenceStates.Done } && DateTime.UtcNow < deadline)
+                await Task.Delay(100);
+            Assert.True(fence is { State: HostFenceStates.Done }, $"the pending fence was not carried out within 30 s of the link coming back: {fence?.State} {fence?.Result}");
+            Log($"[partition] pending fence carried out {(fence!.CarriedOutAt!.Value - restoredAt).TotalMilliseconds:0} ms after the link came back: {fence.Result}");
+            Assert.Equal("", await OnHostAsync(oldMaster, "pgrep -u silkcloud -x postgres || true"));
+            foreach (var bouncer in new[] { oldMaster, newMaster })
+                Assert.Equal(address[newMaster], await ScalarAsync<string>(address[bouncer], "SELECT host(inet_server_addr())", port: 6543));
+
+            // No two servers took writes after the promotion: every acknowledged commit the old master made, it made
+            // before (its own commit time; an ack may arrive later, once the link is back). Its split-brain guard had
+            // paused its pgbouncer before the standby could even notice the loss.
+            var promotedAt = (await lab.Runtime.GetRunAsync(runId))!.Nodes.Single(n => n.NodeId == "promote").StartedAt!.Value;
+            foreach (var w in writers)
+                lock (w.Acknowledged)
+                {
+                    var onOld = w.Acknowledged.Where(a => a.Server != address[newMaster] && a.At >= w.OnClock(cutAt)).ToList();
+                    var late = onOld.Where(a => w.CommittedAt[a.N] >= promotedAt).ToList();
+                    Log($"[partition] {w.Name}: {onOld.Count} commit(s) by {oldMaster} acknowledged after the cut, the last committed at " +
+                        $"{(onOld.Count == 0 ? "-" : w.CommittedAt[onOld[^1].N].ToString("HH:mm:ss.fff"))}; promotion started {promotedAt:HH:mm:ss.fff}");
+                    Assert.True(late.Count == 0, $"{w.Name}: {late.Count} commit(s) made by {oldMaster} after the promotion of {newMaster} started ({promotedAt:HH:mm:ss.fff})");
+                }
+            var guard = await OnHostAsync(oldMaster, $"grep 'split-brain guard' {original.Paths.Log}/pgha-isolation-guard.log | tail -n 2");
+            Log($"[partition] {oldMaster}'s guard: {guard}");
+            Assert.Contains("paused (split-brain guard)", guard);
+
+            await ApproveAsync(runId, "offer-rebuild", "link is back; rebuild it");
+            var done = await WaitForEndAsync(runId, TimeSpan.FromMinutes(15));
+            Assert.True(done.Run.Status == RunStatus.Completed, "partition: " + LabDeploymentFixture.JournalText(done));
+            foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(60));
+            Log($"[partition] cut {cutAt:HH:mm:ss.fff}, restored {restoredAt:HH:mm:ss.fff}; " + Describe(writers, writers[0].OnClock(cutAt)));
+            // What the old master committed after the slave lost it (inside the partition, through nobody's pgbouncer
+            // on this side) is the async window; anything acknowledged is counted against the lower bound shown.
+            var lost = await AssertClusterAsync("partition", await StoredInventoryAsync(), writers, lostAllowed: int.MaxValue);
+            Log($"[partition] acknowledged rows lost: {lost}");
+        }
+        Assert.Equal(original.Roles, (await StoredInventoryAsync()).Roles);
+    }
+
+    /// <summary>What a DBA checks after each stage; returns how many acknowledged rows are missing on the master.</summary>
+    private async Task<int> AssertClusterAsync(string stage, ClusterInventory inventory, HeldConnectionWriter[] writers, int lostAllowed)
+    {
+        var (master, slave, replica) = (inventory.Roles["master"], inventory.Roles["slave"], inventory.Roles["replica"]);
+        var address = inventory.Hosts.ToDictionary(h => h.Name, h => h.Address);
+        Assert.Equal("f", await PsqlOnHostAsync(master, "SELECT pg_is_in_recovery()"));
+        Assert.Equal("t", await PsqlOnHostAsync(slave, "SELECT pg_is_in_recovery()"));
+        Assert.Equal($"{address[slave]}|streaming", await PsqlOnHostAsync(master, "SELECT host(client_addr) || '|' || state FROM pg_stat_replication"));
+        foreach (var bouncer in new[] { master, slave })
+            Assert.Equal(address[master], await ScalarAsync<string>(address[bouncer], "SELECT host(inet_server_addr())", port: 6543));
+        foreach (var w in writers)
+            lock (w.Acknowledged) Assert.Equal(address[master], w.Acknowledged[^1].Server);
+
+        // Acknowledged rows on the master; the standby and (via Londiste) the replica get a row written now.
+        var missing = 0;
+        foreach (var w in writers)
+        {
+            long[] acknowledged;
+            lock (w.Acknowledged) acknowledged = w.Acknowledged.Select(a => a.N).ToArray();
+            var present = new HashSet<long>();
+            await using (var c = Connect(address[master]))
+            {
+                await c.OpenAsync();
+                await using var cmd = new NpgsqlCommand($"SELECT n FROM {HeldConnectionWriter.Table} WHERE writer = $1", c);
+                cmd.Parameters.Add(new NpgsqlParameter { Value = w.Name });
+                await using var reader = await cmd.ExecuteReaderAsync();
+                while (await reader.ReadAsync()) present.Add(reader.GetInt64(0));
+            }
+            missing += acknowledged.Count(n => !present.Contains(n));
+        }
+        Assert.True(missing <= lostAllowed, $"{stage}: {missing} acknowledged row(s) missing on {master}, at most {lostAllowed} expected");
+
+        var token = $"unplanned-{stage.Replace(' ', '-')}-{Guid.NewGuid():N}";
+        await using (var c = Connect(address[master]))
+        {
+            await c.OpenAsync();
+            await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS unplanned_probe (token text PRIMARY KEY)", c)) await create.ExecuteNonQueryAsync();
+            await using var cmd = new NpgsqlCommand("INSERT INTO unplanned_probe VALUES ($1)", c);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = token });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (await PsqlOnHostAsync(slave, $"SELECT count(*) FROM unplanned_probe WHERE token = '{token}'") != "1")
+        {
+            Assert.True(DateTime.UtcNow < until, $"{stage}: a row written on {master} did not reach the standby {slave} within 30 s");
+            await Task.Delay(200);
+        }
+        // Londiste: the smoke test rows of the run reached the replica; a DBA looks at its own table too.
+        Assert.Equal("t", await PsqlOnHostAsync(replica, "SELECT count(*) > 0 FROM pgha_smoke.tokens"));
+        return missing;
+    }
+
+    private static string Describe(HeldConnectionWriter[] writers, TimeSpan from) =>
+        string.Join("; ", writers.Select(w => $"{w.Name}: longest gap {w.LongestGap(from).TotalMilliseconds:0} ms, {w.FailedSince(from)} failed, {w.Connections} connection(s)"));
+
+    private async Task<T> ScalarAsync<T>(string address, string sql, int port = 5432)
+    {
+        await using var c = Connect(address, port);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private async Task<string> HostStateAsync(ClusterInventory inventory)
+    {
+        var state = new List<string>();
+        foreach (var host in inventory.Hosts)
+            state.Add($"{host.Name}:\n" + await OnHostAsync(host.Name,
+                $"cd {inventory.Paths.Data} && ls -1 | sort; cat postgresql.auto.conf pgha.conf 2>/dev/null | sha256sum; ls standby.signal 2>/dev/null; " +
+                $"sha256sum {inventory.Paths.PgBouncerConfig}/pgbouncer.ini; crontab -l 2>/dev/null | sha256sum; " +
+                "pgrep -u silkcloud -x postgres | head -1; pgrep -u silkcloud -x pgbouncer; psql -X -qAt -d appdb -c 'SELECT pg_is_in_recovery(), pg_postmaster_start_time()'"));
+        return string.Join("\n", state);
+    }
+
+    private static string NodeError(RunView run, string node) => run.Nodes.Single(n => n.NodeId == node).Error ?? "";
+
+    private static string Output(RunView run, string node, string name)
+    {
+        var entry = run.Journal.Last(j => j.NodeId == node && j.Outputs is not null);
+        return entry.Outputs!.Value.GetProperty(name) is var v && v.ValueKind == JsonValueKind.String ? v.GetString()! : v.ToString();
+    }
+
+    private async Task<string> StartAsync(string runbook) =>
+        (await lab.Runtime.StartRunAsync(new StartRunRequest { RunbookId = runbook, ClusterId = "lab", StartedBy = "e2e" })).Run.RunId;
+
+    private async Task<RunView> RunToEndAsync(string runbook) => await WaitForEndAsync(await StartAsync(runbook), TimeSpan.FromMinutes(15));
+
+    private async Task<RunView> WaitForEndAsync(string runId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var run = (await lab.Runtime.GetRunAsync(runId))!;
+            if (RunStatus.IsFinished(run.Run.Status))
+            {
+                foreach (var node in run.Nodes)
+                    Log($"    {node.NodeId,-24} {node.State,-10} {((node.EndedAt - node.StartedAt)?.TotalSeconds ?? 0),6:0.0} s {node.Error}");
+                return run;
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"run {runId} did not end within {timeout}: {LabDeploymentFixture.JournalText(run)}");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<ApprovalView> WaitForApprovalAsync(string runId, string node, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var run = (await lab.Runtime.GetRunAsync(runId))!;
+            if (run.Approvals.FirstOrDefault(a => a.NodeId == node && a.Decision is null) is { } open) return open;
+            if (RunStatus.IsFinished(run.Run.Status) || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"run {runId} is {run.Run.Status} and does not wait at '{node}': {LabDeploymentFixture.JournalText(run)}");
+            await Task.Delay(50);
+        }
+    }
+
+    private Task ApproveAsync(string runId, string node, string comment) =>
+        lab.Runtime.DecideAsync(runId, node, ApprovalChoice.Approve, new Decider("e2e-approver", ["approver"]), comment);
+
+    /// <summary>When (on the writer's clock) it first got a commit acknowledged by that server after a moment.</summary>
+    private static async Task<TimeSpan> FirstCommitAfterAsync(HeldConnectionWriter writer, TimeSpan after, string server, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            lock (writer.Acknowledged)
+                if (writer.Acknowledged.FirstOrDefault(a => a.At > after && a.Server == server) is { Server: not null } first) return first.At;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{writer.Name} got no commit acknowledged by {server} within {timeout.TotalSeconds:0} s of the approval");
+            await Task.Delay(5);
+        }
+    }
+}
