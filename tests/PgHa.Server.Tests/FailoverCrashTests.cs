@@ -244,7 +244,8 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
                 Assert.All(journal.Where(j => j!["status"]!.GetValue<string>() == "Succeeded").GroupBy(j => j!["nodeId"]!.GetValue<string>()), g => Assert.Single(g));
                 var interrupted = journal.Where(j => j!["status"]!.GetValue<string>() == "Interrupted").Select(j => j!["nodeId"]!.GetValue<string>()).ToList();
                 matrix.Add($"unplanned-failover-master-broken × kill at node.ended {node} → Completed; interrupted: {(interrupted.Count == 0 ? "none" : string.Join(", ", interrupted))}");
-                var fences = (await (await op.GetAsync("api/clusters/lab/fences")).Body()).AsArray();
+                using var next = Client(_operator); // the restarted server listens on a new port
+                var fences = (await (await next.GetAsync("api/clusters/lab/fences")).Body()).AsArray();
                 Assert.Empty(fences); // fenced, then lifted by the rebuild
             }
             // Promoted once: exactly one timeline more, never two.
@@ -256,10 +257,11 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
         Log("[crash] crash matrix:\n  " + string.Join("\n  ", matrix));
     }
 
-    /// <summary>The server's current timeline, from its WAL file name (psql over ssh).</summary>
+    /// <summary>The server's current timeline (psql over ssh): a standby's WAL receiver's, a primary's WAL file name's.</summary>
     private async Task<int> TimelineAsync(string host) =>
         Convert.ToInt32((await _pool.Host(_lab.Target(host, "silkcloud")).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-d", "appdb", "-c",
-            "SELECT substr(pg_walfile_name(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END), 1, 8)"))).Trim(), 16);
+            "SELECT CASE WHEN pg_is_in_recovery() THEN (SELECT received_tli FROM pg_stat_wal_receiver)::bigint " +
+            "ELSE ('x' || lpad(substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8), 16, '0'))::bit(64)::bigint END"))).Trim(), 10);
 
     private const string PauseWindowRunbook = """
         { "id": "crash-pause-window", "version": 1, "name": "Pause both pgbouncers, wait, resume", "start": "pause",
