@@ -10,7 +10,7 @@ namespace PgHa.Activities.Tests;
 
 /// <summary>
 /// Planned failover refuses a cluster that is not fit for it, and changes nothing: a slave lagging beyond maxLagBytes,
-/// an inventory whose roles contradict the live ones, a slave that does not stream, and a cluster another run holds.
+/// an inventory whose roles contradict the live ones, a slave that does not stream or is stopped, and a cluster another run holds.
 /// Each case breaks the cluster the way a DBA might find it, reads every host's state (<see cref="HostState"/>: files,
 /// processes, recovery, timeline, postmaster start, replay pause, WAL senders, pgbouncer routes and whether it serves),
 /// runs the runbook, and compares: the run stops at the preflight (or is refused at start) naming the host and the
@@ -73,6 +73,20 @@ public sealed class PlannedFailoverRefusalsOnTheLabTests(LabDeploymentFixture la
             Assert.Contains($"slave ({SlaveName}) ({SlaveAddress}) has no WAL sender on master ({MasterName})", error);
         }
         await AssertAsFoundAsync(found);
+    }
+
+    [Fact]
+    public async Task A_slave_whose_postgres_is_stopped_is_refused_at_the_preflight_and_nothing_is_started()
+    {
+        await lab.EnsureDeployedAsync();
+        await using (await SlaveStoppedAsync())
+        {
+            var error = await RefusedAtPreflightAsync();
+            Assert.Contains($"slave ({SlaveName}) is not reachable (", error);
+            Assert.Contains("expected standby", error);
+        }
+        // Started again by the test, so its postmaster start time is new; the rest is as found.
+        Assert.True(await SlaveStreamsAsync(), "the slave does not stream again after the test started it");
     }
 
     [Fact]
@@ -150,10 +164,22 @@ public sealed class PlannedFailoverRefusalsOnTheLabTests(LabDeploymentFixture la
         return preflight.Error!;
     }
 
+    /// <summary>The deployed cluster's state; it must show what the comparisons rely on, or they would compare nothing.</summary>
     private async Task<IReadOnlyDictionary<string, string>> ClusterAsFoundAsync()
     {
         await lab.EnsureDeployedAsync();
-        return await HostState.ReadAsync(lab);
+        var found = await HostState.ReadAsync(lab);
+        var master = lab.Inventory.HostForRole("master")!.Address;
+        Assert.Contains("in recovery f", found["master"]);
+        Assert.Contains($"wal sender {SlaveName} {SlaveAddress} streaming", found["master"]);
+        Assert.Contains("in recovery t", found["slave"]);
+        Assert.Contains("replay not paused", found["slave"]);
+        foreach (var bouncer in new[] { "master", "slave" })
+        {
+            Assert.Contains($"appdb|{master}|{lab.Inventory.Ports.Postgres}|appdb", found[bouncer]);
+            Assert.Contains("serves appdb", found[bouncer]);
+        }
+        return found;
     }
 
     /// <summary>Every host as <paramref name="found"/>: nothing stopped, started, promoted, paused, re-pointed or rewritten.</summary>
@@ -216,6 +242,19 @@ public sealed class PlannedFailoverRefusalsOnTheLabTests(LabDeploymentFixture la
         await lab.PsqlAsync("slave", "SELECT pg_reload_conf()");
         await Eventually("the master lists no WAL sender for the slave", TimeSpan.FromSeconds(60), async () => !await SlaveStreamsAsync(anyState: true));
         return undo;
+    }
+
+    /// <summary>The slave's postgres stopped with pg_ctl (fast), as a DBA would for maintenance; started again and streaming on dispose.</summary>
+    private async Task<IAsyncDisposable> SlaveStoppedAsync()
+    {
+        var env = ShellQuoting.Quote(lab.Inventory.Paths.Deployment + "/pgha.env");
+        var slave = lab.Host("slave");
+        await slave.RunAsync(RemoteCommand.Bash($". {env}; \"$PGBIN_PATH/pg_ctl\" -D \"$DATA_PATH\" -m fast -w -t 60 stop"));
+        return new Undo(async () =>
+        {
+            await slave.RunAsync(RemoteCommand.Bash($". {env}; \"$PGBIN_PATH/pg_ctl\" -D \"$DATA_PATH\" -l \"$LOG_PATH/pgha-postgresql.log\" -w -t 120 start >/dev/null"));
+            await Eventually("the slave streams from the master again", TimeSpan.FromSeconds(90), () => SlaveStreamsAsync());
+        });
     }
 
     private async Task<bool> SlaveStreamsAsync(bool anyState = false) =>
