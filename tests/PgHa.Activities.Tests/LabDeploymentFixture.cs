@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PgHa.Clusters;
@@ -117,10 +118,31 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
         }
     }
 
-    public async Task<(RunView Run, TimeSpan Took)> RunAsync(string runbook, TimeSpan timeout, bool dryRun = false)
+    /// <summary>
+    /// Sets the cluster setting pgbouncerPoolMode and applies it: a reload-mode switch of both pgbouncers to the
+    /// current master rewrites their pgbouncer.ini with it.
+    /// </summary>
+    public async Task SetPoolModeAsync(string mode)
+    {
+        var inventory = JsonNode.Parse((await Clusters.ExportAsync("lab"))!)!.AsObject();
+        var settings = inventory["settings"] as JsonObject ?? new JsonObject();
+        settings["pgbouncerPoolMode"] = mode;
+        inventory["settings"] = settings;
+        await Clusters.ImportAsync(inventory.ToJsonString(), "e2e");
+        await Runtime.Runbooks.SaveAsync($$"""
+            { "id": "e2e-pool-mode-{{mode}}", "version": 1, "name": "pgbouncers in {{mode}} pooling", "start": "switch",
+              "nodes": [ { "id": "switch", "activity": "SwitchPgBouncer", "inputs": { "pgbouncerHosts": ["master", "slave"], "target": "master", "mode": "reload" } } ],
+              "connections": [] }
+            """, "e2e", asNextVersion: false, published: true);
+        var (run, _) = await RunAsync($"e2e-pool-mode-{mode}", TimeSpan.FromMinutes(2));
+        if (run.Run.Status != RunStatus.Completed) throw new InvalidOperationException($"pool mode {mode}: " + JournalText(run));
+    }
+
+    public async Task<(RunView Run, TimeSpan Took)> RunAsync(string runbook, TimeSpan timeout, bool dryRun = false,
+        IReadOnlyDictionary<string, JsonElement>? inputs = null)
     {
         var clock = Stopwatch.StartNew();
-        var started = await StartAsync(runbook, dryRun);
+        var started = await StartAsync(runbook, dryRun, inputs);
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {

@@ -3,7 +3,6 @@
 // acknowledged commits, failed client attempts, lost commits, the run's wall time and PAUSE→RESUME. Prints figures,
 // asserts nothing (see tests/bench-failover.sh).
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using PgHa.Activities.Tests;
@@ -19,27 +18,13 @@ await lab.InitializeAsync();
 var rows = new List<Row>();
 try
 {
-    foreach (var runbook in new[] { "environment-preparation", "deployment-preparation", "deployment" })
-        Require(await lab.RunAsync(runbook, TimeSpan.FromMinutes(10)), runbook);
-    await lab.Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(LabDeploymentFixture.WorkflowsDirectory(), "planned-failover.json")), "bench", asNextVersion: false, published: true);
+    await lab.EnsureDeployedAsync();
     var clusters = lab.Services.GetRequiredService<ClusterDirectory>();
     var password = lab.Secret("appPassword");
 
     foreach (var mode in modes)
     {
-        // The pool mode is a cluster setting; a reload-mode switch to the current master rewrites pgbouncer.ini with it.
-        var inventory = JsonNode.Parse((await clusters.ExportAsync("lab"))!)!.AsObject();
-        var settings = inventory["settings"] as JsonObject ?? new JsonObject();
-        settings["pgbouncerPoolMode"] = mode;
-        inventory["settings"] = settings;
-        await clusters.ImportAsync(inventory.ToJsonString(), "bench");
-        await lab.Runtime.Runbooks.SaveAsync($$"""
-            { "id": "bench-pool-mode-{{mode}}", "version": 1, "name": "pgbouncers in {{mode}} pooling", "start": "switch",
-              "nodes": [ { "id": "switch", "activity": "SwitchPgBouncer", "inputs": { "pgbouncerHosts": ["master", "slave"], "target": "master", "mode": "reload" } } ],
-              "connections": [] }
-            """, "bench", asNextVersion: false, published: true);
-        Require(await lab.RunAsync($"bench-pool-mode-{mode}", TimeSpan.FromMinutes(2)), "pool mode " + mode);
-
+        await lab.SetPoolModeAsync(mode);
         var current = (await clusters.GetAsync("lab"))!;
         await HeldConnectionWriter.CreateTableAsync(current.HostForRole("master")!.Address, password);
         await using var viaMaster = new HeldConnectionWriter($"bench-{mode}-via-master-host", current.HostForRole("master")!.Address, current.Ports.PgBouncer, password);
