@@ -78,15 +78,15 @@ public sealed class PlannedFailoverRefusalsOnTheLabTests(LabDeploymentFixture la
     [Fact]
     public async Task A_slave_whose_postgres_is_stopped_is_refused_at_the_preflight_and_nothing_is_started()
     {
-        await lab.EnsureDeployedAsync();
+        var found = await ClusterAsFoundAsync();
         await using (await SlaveStoppedAsync())
         {
             var error = await RefusedAtPreflightAsync();
             Assert.Contains($"slave ({SlaveName}) is not reachable (", error);
             Assert.Contains("expected standby", error);
         }
-        // Started again by the test, so its postmaster start time is new; the rest is as found.
-        Assert.True(await SlaveStreamsAsync(), "the slave does not stream again after the test started it");
+        // The test started the slave again, so its postmaster (start time, postmaster.pid) is new; the rest is as found.
+        await AssertAsFoundAsync(found, except: line => line.Contains("postmaster", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -183,15 +183,14 @@ public sealed class PlannedFailoverRefusalsOnTheLabTests(LabDeploymentFixture la
     }
 
     /// <summary>Every host as <paramref name="found"/>: nothing stopped, started, promoted, paused, re-pointed or rewritten.</summary>
-    private async Task AssertAsFoundAsync(IReadOnlyDictionary<string, string> found)
+    private async Task AssertAsFoundAsync(IReadOnlyDictionary<string, string> found, Func<string, bool>? except = null)
     {
         var now = await HostState.ReadAsync(lab);
         foreach (var (host, before) in found)
         {
-            var after = now[host];
-            var was = before.Split('\n');
-            var isNow = after.Split('\n');
-            Assert.True(before == after, $"{host} changed:\n- " + string.Join("\n- ", was.Except(isNow)) + "\n+ " + string.Join("\n+ ", isNow.Except(was)));
+            var was = before.Split('\n').Where(l => except?.Invoke(l) != true).ToList();
+            var isNow = now[host].Split('\n').Where(l => except?.Invoke(l) != true).ToList();
+            Assert.True(was.SequenceEqual(isNow), $"{host} changed:\n- " + string.Join("\n- ", was.Except(isNow)) + "\n+ " + string.Join("\n+ ", isNow.Except(was)));
         }
     }
 
