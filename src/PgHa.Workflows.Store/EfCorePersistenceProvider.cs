@@ -487,21 +487,13 @@ public sealed class EfCorePersistenceProvider : IPersistenceProvider
             });
             await db.SaveChangesAsync();
         }
-        catch (DbUpdateException ex) when (IsUniqueViolation(ex))
+        catch (DbUpdateException ex) when (StoreErrors.IsUniqueViolation(ex))
         {
             // The unique (CommandName, Data) index makes re-scheduling the same work a no-op. Any other failure
             // propagates (the poller still finds the instance through NextExecution).
             _logger.LogDebug(ex, "Scheduled command {Command} {Data} already exists", command.CommandName, command.Data);
         }
     }
-
-    /// <summary>A unique-index violation on either store: SQLITE_CONSTRAINT_UNIQUE / PRIMARYKEY, or SQLSTATE 23505.</summary>
-    internal static bool IsUniqueViolation(DbUpdateException ex) => ex.InnerException switch
-    {
-        Microsoft.Data.Sqlite.SqliteException s => s.SqliteExtendedErrorCode is 2067 or 1555,
-        Npgsql.PostgresException p => p.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
-        _ => false,
-    };
 
     public async Task ProcessCommands(DateTimeOffset asOf, Func<ScheduledCommand, Task> action, CancellationToken cancellationToken = default)
     {

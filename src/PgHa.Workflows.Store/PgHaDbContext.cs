@@ -35,6 +35,9 @@ public class PgHaDbContext : DbContext
         configurationBuilder.Properties<DateTime?>().HaveConversion<UtcNullableDateTimeConverter>();
     }
 
+    /// <summary>The unique index that lets only one non-dry run per cluster be Running.</summary>
+    public const string OneRunningRunPerCluster = "IX_Runs_ClusterId_Running";
+
     protected override void OnModelCreating(ModelBuilder b)
     {
         b.Entity<PersistedWorkflow>(e =>
@@ -145,6 +148,10 @@ public class PgHaDbContext : DbContext
             e.HasIndex(x => x.Status);
             e.HasIndex(x => x.RunbookId);
             e.HasIndex(x => x.ClusterId);
+            // One mutating run per cluster, also between servers sharing the store: the start's busy check alone is a
+            // read then an insert, which two servers can both pass.
+            e.HasIndex(x => x.ClusterId, OneRunningRunPerCluster).IsUnique()
+                .HasFilter("\"ClusterId\" IS NOT NULL AND \"Status\" = 'Running' AND NOT \"DryRun\"");
             e.HasIndex(x => x.StartedAt);
         });
 

@@ -6,7 +6,9 @@ namespace PgHa.Activities.Tests;
 /// What a DBA would compare before and after a dry run, read over SSH as root on each host (not with the product's
 /// probes): the data folder's top level and its config files, sibling folders, the archive folder, Londiste state,
 /// the deployment folder, silkcloud's SSH files, .pgpass and crontab, pgbouncer's files and live routes, and the daemons'
-/// pid files with whether each process lives. Files that a running PostgreSQL rewrites by itself (WAL, stats) are left out.
+/// pid files with whether each process lives; and what psql as silkcloud says: in recovery, timeline (pg_control_checkpoint),
+/// postmaster start time, replay paused, the WAL senders. Files that a running PostgreSQL rewrites by itself (WAL, stats)
+/// and positions that move with every write (LSNs, lag) are left out.
 /// </summary>
 internal static class HostState
 {
@@ -17,7 +19,7 @@ internal static class HostState
             state[role] = await lab.Host(role, "devops").ReadAsync(Script(lab) with
             {
                 Sudo = true,
-                Environment = new Dictionary<string, string> { ["PGPASSWORD"] = lab.Secret("pgbouncerAdminPassword") },
+                Environment = new Dictionary<string, string> { ["PGPASSWORD"] = lab.Secret("pgbouncerAdminPassword"), ["APP_PASSWORD"] = lab.Secret("appPassword") },
             });
         return state;
     }
@@ -41,6 +43,16 @@ internal static class HostState
             echo "== silkcloud"; files "$home"/.pgpass "$home"/.ssh/*; crontab -l -u silkcloud 2>/dev/null || echo "(no crontab)"
             echo "== pgbouncer"; files "$bouncer"/*; pidfile "$sock/pgbouncer.pid"
             psql -X -qAt -h 127.0.0.1 -p {{lab.Inventory.Ports.PgBouncer}} -U pgbadmin pgbouncer -c 'SHOW DATABASES' 2>/dev/null | cut -d'|' -f1-4 || echo "(pgbouncer not answering)"
+            # A global PAUSE shows nowhere in SHOW DATABASES: a query through it that is not answered does.
+            PGPASSWORD="$APP_PASSWORD" timeout 5 psql -X -qAt -h 127.0.0.1 -p {{lab.Inventory.Ports.PgBouncer}} -U app -d appdb -c 'SELECT 1' >/dev/null 2>&1 && echo "serves appdb" || echo "does not serve appdb"
+            echo "== postgres"
+            runuser -u silkcloud -- psql -X -qAt -F ' ' -v ON_ERROR_STOP=1 -d appdb 2>/dev/null <<'SQL' || echo "(postgres not answering)"
+            SELECT 'in recovery', pg_is_in_recovery();
+            SELECT 'timeline', timeline_id FROM pg_control_checkpoint();
+            SELECT 'postmaster started', pg_postmaster_start_time();
+            SELECT 'replay', CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE 'n/a (primary)' END;
+            SELECT 'wal sender', application_name, host(client_addr), state, sync_state FROM pg_stat_replication ORDER BY 3;
+            SQL
             echo "== plan folders left"; ls -d /tmp/pgha-plan-* 2>/dev/null || true
             """);
     }

@@ -49,8 +49,7 @@ public sealed class PlannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITest
     [Fact]
     public async Task Switch_over_fail_back_and_switch_over_again_with_writers_holding_their_connections()
     {
-        await lab.DeployAsync();
-        await lab.Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(RunbookFileTests.WorkflowsDirectory(), "planned-failover.json")), "test", asNextVersion: false, published: true);
+        await lab.EnsureDeployedAsync();
         var addresses = lab.Inventory.Hosts.ToDictionary(h => h.Name, h => h.Address);
         var original = await StoredInventoryAsync();
         await HeldConnectionWriter.CreateTableAsync(original.HostForRole("master")!.Address, lab.Secret("appPassword"));

@@ -50,7 +50,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
     [Fact]
     public async Task Slave_broken_master_killed_and_master_partitioned_each_end_with_one_writable_server_and_a_streaming_standby()
     {
-        await lab.DeployAsync();
+        await lab.EnsureDeployedAsync();
         foreach (var id in new[] { "unplanned-failover-slave-broken", "unplanned-failover-master-broken" })
             await lab.Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(RunbookFileTests.WorkflowsDirectory(), id + ".json")), "test", asNextVersion: false, published: true);
         var original = await StoredInventoryAsync();

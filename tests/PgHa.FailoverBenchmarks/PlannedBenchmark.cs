@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using PgHa.Activities.Tests;
 using PgHa.Workflows.Clusters;
@@ -15,25 +14,12 @@ internal static class PlannedBenchmark
     public static async Task RunAsync(LabDeploymentFixture lab, int runsPerDirection, IReadOnlyList<string> modes)
     {
         var rows = new List<Row>();
-        await lab.Runtime.Runbooks.SaveAsync(await File.ReadAllTextAsync(Path.Combine(LabDeploymentFixture.WorkflowsDirectory(), "planned-failover.json")), "bench", asNextVersion: false, published: true);
         var clusters = lab.Services.GetRequiredService<ClusterDirectory>();
         var password = lab.Secret("appPassword");
 
         foreach (var mode in modes)
         {
-            // The pool mode is a cluster setting; a reload-mode switch to the current master rewrites pgbouncer.ini with it.
-            var inventory = JsonNode.Parse((await clusters.ExportAsync("lab"))!)!.AsObject();
-            var settings = inventory["settings"] as JsonObject ?? new JsonObject();
-            settings["pgbouncerPoolMode"] = mode;
-            inventory["settings"] = settings;
-            await clusters.ImportAsync(inventory.ToJsonString(), "bench");
-            await lab.Runtime.Runbooks.SaveAsync($$"""
-                { "id": "bench-pool-mode-{{mode}}", "version": 1, "name": "pgbouncers in {{mode}} pooling", "start": "switch",
-                  "nodes": [ { "id": "switch", "activity": "SwitchPgBouncer", "inputs": { "pgbouncerHosts": ["master", "slave"], "target": "master", "mode": "reload" } } ],
-                  "connections": [] }
-                """, "bench", asNextVersion: false, published: true);
-            Bench.Require(await lab.RunAsync($"bench-pool-mode-{mode}", TimeSpan.FromMinutes(2)), "pool mode " + mode);
-
+            await lab.SetPoolModeAsync(mode);
             var current = (await clusters.GetAsync("lab"))!;
             await HeldConnectionWriter.CreateTableAsync(current.HostForRole("master")!.Address, password);
             await using var viaMaster = new HeldConnectionWriter($"bench-{mode}-via-master-host", current.HostForRole("master")!.Address, current.Ports.PgBouncer, password);

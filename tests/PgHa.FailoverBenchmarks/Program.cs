@@ -16,7 +16,7 @@ var lab = new LabDeploymentFixture();
 await lab.InitializeAsync();
 try
 {
-    await lab.DeployAsync();
+    await lab.EnsureDeployedAsync();
     if (kind == "unplanned") await UnplannedBenchmark.RunAsync(lab, runs);
     else await PlannedBenchmark.RunAsync(lab, runs, args.Length > 2 ? args[2].Split(',') : ["transaction", "session"]);
 }

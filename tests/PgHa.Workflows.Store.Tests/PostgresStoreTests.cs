@@ -164,7 +164,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
             Assert.True(ids[0] > 0 && ids[1] > ids[0]);
             db.Runs.Add(new RunRecord { RunId = "r2", WorkflowInstanceId = run.WorkflowInstanceId, RunbookId = "x", StartedBy = "b", InputsJson = "{}" });
             var ex = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
-            Assert.True(EfCorePersistenceProvider.IsUniqueViolation(ex));
+            Assert.True(StoreErrors.IsUniqueViolation(ex));
         }
     }
 

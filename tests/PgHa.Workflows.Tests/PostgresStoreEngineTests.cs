@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using PgHa.ThrowawayPostgres;
+using PgHa.Workflows.Clusters;
 using PgHa.Workflows.Runtime;
 using PgHa.Workflows.Store;
 using PgHa.Workflows.Store.Entities;
@@ -88,5 +90,50 @@ public sealed class PostgresStoreEngineTests(PostgresServer server) : IClassFixt
         var run = await a.WaitUntilAsync(runId, r => RunStatus.IsFinished(r.Run.Status));
         Assert.Equal(RunStatus.Cancelled, run.Run.Status);
         Assert.Equal(JournalStatus.Cancelled, Assert.Single(run.Journal, j => j.NodeId == "busy").Status);
+    }
+
+    [Fact]
+    public async Task Two_nodes_sharing_the_database_accept_one_run_per_cluster_however_many_start_at_once()
+    {
+        var cs = server.CreateDatabase("engine");
+        await using var a = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
+        await a.Runtime.Runbooks.SaveAsync(Gated, "test", asNextVersion: false, published: true);
+        await using var b = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
+        await a.Services.GetRequiredService<ClusterDirectory>().ImportAsync(ClusterOne(a.DatabaseFile), "test");
+
+        // Each round: eight starts at once, half on each node; one is accepted, the others name it. Then it is rejected.
+        for (var round = 0; round < 6; round++)
+        {
+            var starts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => TryStartOnClusterAsync(i % 2 == 0 ? a : b)));
+            var accepted = Assert.Single(starts, s => s.Run is not null).Run!;
+            foreach (var (_, error) in starts.Where(s => s.Run is null))
+                Assert.Contains($"cluster 'one' is busy with run {accepted.Run.RunId} (pg-gated, started by tester)", Assert.IsType<ConflictException>(error).Message);
+
+            await a.WaitUntilAsync(accepted.Run.RunId, r => r.Run.WaitingForApproval);
+            await b.Runtime.DecideAsync(accepted.Run.RunId, "approve", ApprovalChoice.Reject, new Decider("bob", ["approver"]), null);
+            await a.WaitForEndAsync(accepted.Run.RunId);
+        }
+    }
+
+    private static async Task<(RunView? Run, Exception? Error)> TryStartOnClusterAsync(EngineHarness node)
+    {
+        try { return (await node.Runtime.StartRunAsync(new StartRunRequest { RunbookId = "pg-gated", ClusterId = "one", StartedBy = "tester" }), null); }
+        catch (ConflictException e) { return (null, e); }
+    }
+
+    /// <summary>A cluster "one" whose key files exist; nothing connects to its hosts.</summary>
+    private static string ClusterOne(string besideFile)
+    {
+        var key = Path.Combine(Path.GetDirectoryName(besideFile)!, "id_test");
+        File.WriteAllText(key, "not a real key");
+        File.WriteAllText(key + ".known_hosts", "");
+        return new JsonObject
+        {
+            ["id"] = "one", ["name"] = "three hosts nobody connects to",
+            ["hosts"] = new JsonArray(Enumerable.Range(1, 3).Select(i => (JsonNode)new JsonObject { ["name"] = $"pg{i}", ["address"] = $"10.99.0.{i}" }).ToArray()),
+            ["roles"] = new JsonObject { ["master"] = "pg1", ["slave"] = "pg2", ["replica"] = "pg3" },
+            ["accounts"] = new JsonObject { ["admin"] = new JsonObject { ["user"] = "devops", ["keyFile"] = key }, ["deploy"] = new JsonObject { ["user"] = "silkcloud", ["keyFile"] = key } },
+            ["knownHostsFile"] = key + ".known_hosts",
+        }.ToJsonString();
     }
 }

@@ -96,19 +96,20 @@ public sealed class RunbookRuntime(
         await _startGate.WaitAsync(cancellationToken);
         try
         {
-            if (request.ClusterId is not null && !request.DryRun)
+            var holdsCluster = request.ClusterId is not null && !request.DryRun;
+            if (holdsCluster) await RefuseIfClusterBusyAsync(request.ClusterId!, cancellationToken);
+            // The run row comes first, so a checkpoint never races with it; the instance id is linked right after.
+            try
             {
                 await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-                var busy = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r =>
-                    r.ClusterId == request.ClusterId && !r.DryRun && r.Status == RunStatus.Running, cancellationToken);
-                if (busy is not null)
-                    throw new ConflictException($"cluster '{request.ClusterId}' is busy with run {busy.RunId} ({busy.RunbookId}, started by {busy.StartedBy}); wait for it to end or cancel it");
-            }
-            // The run row comes first, so a checkpoint never races with it; the instance id is linked right after.
-            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-            {
                 db.Runs.Add(RunStatusContributor.NewRunRecord(data, DateTime.UtcNow));
                 await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException e) when (holdsCluster && StoreErrors.IsUniqueViolation(e))
+            {
+                // Another server sharing the store started one between our check and our insert (its unique index refused ours).
+                await RefuseIfClusterBusyAsync(request.ClusterId!, cancellationToken);
+                throw new ConflictException($"cluster '{request.ClusterId}' was busy with a run that has just ended; start again");
             }
             var instanceId = await host.StartWorkflow(runbook.Definition.Id, runbook.Definition.Version, data, runId);
             await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
@@ -124,6 +125,15 @@ public sealed class RunbookRuntime(
             runId, data.RunbookId, data.RunbookVersion, data.StartedBy, data.DryRun);
         events.Publish(runId, RunEventKinds.RunStarted, status: RunStatus.Running, message: $"{data.RunbookId} v{data.RunbookVersion}");
         return (await GetRunAsync(runId, cancellationToken))!;
+    }
+
+    private async Task RefuseIfClusterBusyAsync(string clusterId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var busy = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r =>
+            r.ClusterId == clusterId && !r.DryRun && r.Status == RunStatus.Running, cancellationToken);
+        if (busy is not null)
+            throw new ConflictException($"cluster '{clusterId}' is busy with run {busy.RunId} ({busy.RunbookId}, started by {busy.StartedBy}); wait for it to end or cancel it");
     }
 
     // Plain starts run the newest published version; a draft runs only when named by a caller allowed to run drafts.

@@ -623,6 +623,10 @@ namespace PgHa.Workflows.Store.Migrations.Postgres
                     b.HasIndex("WorkflowInstanceId")
                         .IsUnique();
 
+                    b.HasIndex(new[] { "ClusterId" }, "IX_Runs_ClusterId_Running")
+                        .IsUnique()
+                        .HasFilter("\"ClusterId\" IS NOT NULL AND \"Status\" = 'Running' AND NOT \"DryRun\"");
+
                     b.ToTable("Runs", "pgha");
                 });
 

@@ -599,6 +599,10 @@ namespace PgHa.Workflows.Store.Migrations.Sqlite
                     b.HasIndex("WorkflowInstanceId")
                         .IsUnique();
 
+                    b.HasIndex(new[] { "ClusterId" }, "IX_Runs_ClusterId_Running")
+                        .IsUnique()
+                        .HasFilter("\"ClusterId\" IS NOT NULL AND \"Status\" = 'Running' AND NOT \"DryRun\"");
+
                     b.ToTable("Runs", (string)null);
                 });
 
