@@ -279,39 +279,23 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
         return entry.Outputs!.Value.GetProperty(name) is var v && v.ValueKind == JsonValueKind.String ? v.GetString()! : v.ToString();
     }
 
-    private async Task<string> StartAsync(string runbook) =>
-        (await lab.Runtime.StartRunAsync(new StartRunRequest { RunbookId = runbook, ClusterId = "lab", StartedBy = "e2e" })).Run.RunId;
+    private async Task<string> StartAsync(string runbook) => (await lab.StartAsync(runbook)).Run.RunId;
 
     private async Task<RunView> RunToEndAsync(string runbook) => await WaitForEndAsync(await StartAsync(runbook), TimeSpan.FromMinutes(15));
 
     private async Task<RunView> WaitForEndAsync(string runId, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var run = (await lab.Runtime.GetRunAsync(runId))!;
-            if (RunStatus.IsFinished(run.Run.Status))
-            {
-                foreach (var node in run.Nodes)
-                    Log($"    {node.NodeId,-24} {node.State,-10} {((node.EndedAt - node.StartedAt)?.TotalSeconds ?? 0),6:0.0} s {node.Error}");
-                return run;
-            }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"run {runId} did not end within {timeout}: {LabDeploymentFixture.JournalText(run)}");
-            await Task.Delay(100);
-        }
+        var run = await lab.WaitForAsync(runId, timeout);
+        foreach (var node in run.Nodes)
+            Log($"    {node.NodeId,-24} {node.State,-10} {((node.EndedAt - node.StartedAt)?.TotalSeconds ?? 0),6:0.0} s {node.Error}");
+        return run;
     }
 
     private async Task<ApprovalView> WaitForApprovalAsync(string runId, string node, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var run = (await lab.Runtime.GetRunAsync(runId))!;
-            if (run.Approvals.FirstOrDefault(a => a.NodeId == node && a.Decision is null) is { } open) return open;
-            if (RunStatus.IsFinished(run.Run.Status) || DateTime.UtcNow > deadline)
-                throw new InvalidOperationException($"run {runId} is {run.Run.Status} and does not wait at '{node}': {LabDeploymentFixture.JournalText(run)}");
-            await Task.Delay(50);
-        }
+        var run = await lab.WaitForAsync(runId, timeout, r => RunStatus.IsFinished(r.Run.Status) || r.Approvals.Any(a => a.NodeId == node && a.Decision is null));
+        return run.Approvals.FirstOrDefault(a => a.NodeId == node && a.Decision is null)
+               ?? throw new InvalidOperationException($"run {runId} is {run.Run.Status} and does not wait at '{node}': {LabDeploymentFixture.JournalText(run)}");
     }
 
     private Task ApproveAsync(string runId, string node, string comment) =>

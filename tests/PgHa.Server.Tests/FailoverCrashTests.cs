@@ -29,6 +29,7 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
     private ServerProcess _server = null!;
     private string _operator = "", _approver = "";
     private Dictionary<string, string> _secrets = null!;
+    private HeldConnectionWriter[] _writers = [];
 
     private void Log(string line)
     {
@@ -50,10 +51,18 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
         foreach (var runbook in new[] { "environment-preparation", "deployment-preparation", "deployment" })
             Assert.Equal("Completed", Http.Status(await RunToEndAsync(runbook, new { })));
+
+        // The applications: one held connection per pgbouncer (on the master's and the slave's host), committing every 10 ms.
+        var roles = await RolesAsync();
+        var password = _secrets["lab-app-password"];
+        await HeldConnectionWriter.CreateTableAsync(Address(roles["master"]), password);
+        _writers = [new("crash-via-" + roles["master"], Address(roles["master"]), 6543, password), new("crash-via-" + roles["slave"], Address(roles["slave"]), 6543, password)];
+        foreach (var w in _writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
     }
 
     public async Task DisposeAsync()
     {
+        foreach (var w in _writers) await w.DisposeAsync();
         await _server.DisposeAsync();
         _pool.Dispose();
         _use?.Dispose();
@@ -134,11 +143,7 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
     {
         var password = _secrets["lab-app-password"];
         var roles = await RolesAsync();
-        await HeldConnectionWriter.CreateTableAsync(Address(roles["master"]), password);
-        await using var viaMaster = new HeldConnectionWriter("crash-via-" + roles["master"], Address(roles["master"]), 6543, password);
-        await using var viaSlave = new HeldConnectionWriter("crash-via-" + roles["slave"], Address(roles["slave"]), 6543, password);
-        HeldConnectionWriter[] writers = [viaMaster, viaSlave];
-        foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
+        var writers = _writers;
 
         var matrix = new List<string>();
         foreach (var (kind, node) in new[] { ("approval.requested", "approve"), ("node.ended", "pause"), ("node.ended", "stop-master"), ("node.ended", "promote") })
@@ -215,11 +220,7 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
     {
         var password = _secrets["lab-app-password"];
         var roles = await RolesAsync();
-        await HeldConnectionWriter.CreateTableAsync(Address(roles["master"]), password);
-        await using var viaMaster = new HeldConnectionWriter("ucrash-via-" + roles["master"], Address(roles["master"]), 6543, password);
-        await using var viaSlave = new HeldConnectionWriter("ucrash-via-" + roles["slave"], Address(roles["slave"]), 6543, password);
-        HeldConnectionWriter[] writers = [viaMaster, viaSlave];
-        foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
+        var writers = _writers;
 
         var matrix = new List<string>();
         foreach (var node in new[] { "fence", "promote", "set-roles" })

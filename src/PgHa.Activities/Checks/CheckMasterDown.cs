@@ -41,27 +41,21 @@ public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
 
     protected override async Task<ActivityResult> ExecuteAsync(CheckMasterDownInput input, ActivityContext context)
     {
-        ClusterHosts cluster;
-        HostRef master, slave;
+        MasterAndSlave pair;
         try
         {
-            cluster = ClusterHosts.For(context);
-            master = cluster.Resolve(input.Master);
-            slave = cluster.Resolve(input.Slave);
-            if (master.Name == slave.Name) throw new ActivityInputException($"master and slave are both {master.Name}");
-            if (input.TimeoutSeconds is < 1 or > 60) throw new ActivityInputException("timeoutSeconds: give 1 to 60 seconds");
+            pair = MasterAndSlave.Resolve(context, input.Master, input.Slave, input.TimeoutSeconds);
             if (input.WaitForSlaveSeconds is < 0 or > 600) throw new ActivityInputException("waitForSlaveSeconds: give 0 to 600 seconds");
         }
         catch (ActivityInputException e) { return ActivityResult.Failed(e.Message); }
 
+        var (cluster, master, slave, timeout) = pair;
         var ct = context.CancellationToken;
         var probe = new PostgresProbe();
-        var timeout = TimeSpan.FromSeconds(input.TimeoutSeconds);
-        var db = cluster.Inventory.Databases[0];
         try
         {
             // 1. The master, as the applications' side sees it.
-            var masterEndpoint = cluster.AppEndpoint(master, db) with { Timeout = timeout };
+            var masterEndpoint = pair.Endpoint(master);
             var reach = await probe.IsUpAsync(masterEndpoint, ct);
             if (reach.IsUp)
             {
@@ -74,7 +68,7 @@ public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
             context.Log($"{master}: PostgreSQL {masterPostgres}");
 
             // 2. The slave: a standby, and its WAL receiver must have lost the master too (wal_receiver_timeout bounds that).
-            var slaveEndpoint = cluster.AppEndpoint(slave, db) with { Timeout = timeout };
+            var slaveEndpoint = pair.Endpoint(slave);
             var slaveState = await probe.GetServerStateAsync(slaveEndpoint, ct);
             if (!slaveState.InRecovery)
                 return ActivityResult.Failed($"{slave} is already a primary (timeline {slaveState.Timeline}); nothing was changed. If it was promoted outside this tool, fix the roles with CheckCluster first");

@@ -35,25 +35,19 @@ public sealed class CheckSlaveBroken : Activity<CheckSlaveBrokenInput>
 {
     protected override async Task<ActivityResult> ExecuteAsync(CheckSlaveBrokenInput input, ActivityContext context)
     {
-        ClusterHosts cluster;
-        HostRef master, slave;
+        MasterAndSlave pair;
         try
         {
-            cluster = ClusterHosts.For(context);
-            master = cluster.Resolve(input.Master);
-            slave = cluster.Resolve(input.Slave);
-            if (master.Name == slave.Name) throw new ActivityInputException($"master and slave are both {master.Name}");
-            if (input.TimeoutSeconds is < 1 or > 60) throw new ActivityInputException("timeoutSeconds: give 1 to 60 seconds");
+            pair = MasterAndSlave.Resolve(context, input.Master, input.Slave, input.TimeoutSeconds);
         }
         catch (ActivityInputException e) { return ActivityResult.Failed(e.Message); }
 
+        var (cluster, master, slave, timeout) = pair;
         var ct = context.CancellationToken;
         var probe = new PostgresProbe();
-        var timeout = TimeSpan.FromSeconds(input.TimeoutSeconds);
-        var db = cluster.Inventory.Databases[0];
         try
         {
-            var masterEndpoint = cluster.AppEndpoint(master, db) with { Timeout = timeout };
+            var masterEndpoint = pair.Endpoint(master);
             var reach = await probe.IsUpAsync(masterEndpoint, ct);
             var masterState = reach.IsUp ? await probe.GetServerStateAsync(masterEndpoint, ct) : null;
             if (masterState is not { InRecovery: false })
@@ -65,7 +59,7 @@ public sealed class CheckSlaveBroken : Activity<CheckSlaveBrokenInput>
 
             var fence = (await ClusterHosts.Service<HostFences>(context).ForClusterAsync(cluster.Inventory.Id, ct)).FirstOrDefault(f => f.Host == slave.Name);
             string? reason = fence is not null ? $"fenced ({fence.State}, recorded by {fence.RecordedBy}: {fence.Reason})" : null;
-            var slaveEndpoint = cluster.AppEndpoint(slave, db) with { Timeout = timeout };
+            var slaveEndpoint = pair.Endpoint(slave);
             var slaveReach = await probe.IsUpAsync(slaveEndpoint, ct);
             if (reason is null && !slaveReach.IsUp) reason = $"not running or not accepting connections ({slaveReach})";
             var slaveState = reason is null ? await probe.GetServerStateAsync(slaveEndpoint, ct) : null;
