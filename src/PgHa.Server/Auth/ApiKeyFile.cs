@@ -38,7 +38,14 @@ public sealed class ApiKeyFile(string path)
             var info = new FileInfo(path);
             if (_cache is { } c && c.Stamp == info.LastWriteTimeUtc && c.Length == info.Length) return c.Entries;
             CheckMode();
-            var entries = JsonSerializer.Deserialize<List<ApiKeyEntry>>(File.ReadAllText(path), Json) ?? [];
+            List<ApiKeyEntry> entries;
+            try { entries = JsonSerializer.Deserialize<List<ApiKeyEntry>>(File.ReadAllText(path), Json) ?? []; }
+            catch (JsonException)
+            {
+                // Caught half-written (an editor saving it in place): no key counts until it parses again, and nothing
+                // is cached, so the next request reads it afresh. Failing closed, never with a 500 or a dropped stream.
+                return [];
+            }
             _cache = (info.LastWriteTimeUtc, info.Length, entries);
             return entries;
         }
