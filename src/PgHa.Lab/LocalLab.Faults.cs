@@ -34,6 +34,22 @@ public sealed partial class LocalLab
         _logger.LogInformation("Restored the link of {Host}", host);
     }
 
+    /// <summary>
+    /// A partial partition: the host can no longer reach these addresses (blackhole routes inside its network namespace),
+    /// so their connections to it time out, while the rest of the lab still reaches it.
+    /// </summary>
+    public Task CutRoutesAsync(string host, params string[] addresses) => RoutesAsync(host, "add", addresses);
+
+    public Task RestoreRoutesAsync(string host, params string[] addresses) => RoutesAsync(host, "del", addresses);
+
+    private async Task RoutesAsync(string host, string action, string[] addresses)
+    {
+        var process = RequireRunning(host);
+        foreach (var address in addresses)
+            await _local.RunAsync("nsenter", ["-t", process.InitPid.ToString(CultureInfo.InvariantCulture), "-n", "ip", "route", action, "blackhole", address + "/32"]).ConfigureAwait(false);
+        _logger.LogWarning(action == "add" ? "FAULT: {Host} cut off from {Addresses}" : "{Host} reaches {Addresses} again", host, string.Join(", ", addresses));
+    }
+
     /// <summary>Stops the host's sshd listener; with <paramref name="dropSessions"/> its open connections are cut too.</summary>
     public async Task StopSshdAsync(string host, bool dropSessions = false)
     {

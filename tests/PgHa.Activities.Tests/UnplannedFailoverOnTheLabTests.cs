@@ -67,6 +67,25 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
         Assert.Contains("is reachable and a primary", NodeError(refusedMaster, "evidence"));
         Assert.Equal(before, await HostStateAsync(original));
 
+        // A partial partition: the bastion and the slave lose the master, the replica still reaches it. The master is
+        // alive and serving behind it; the witness says so and the failover is refused.
+        {
+            var master = original.Roles["master"];
+            await lab.Lab.CutRoutesAsync(master, PgHa.Lab.LabTopology.BastionAddress, address[original.Roles["slave"]]);
+            RunView partial;
+            try { partial = await RunToEndAsync("unplanned-failover-master-broken"); }
+            finally { await lab.Lab.RestoreRoutesAsync(master, PgHa.Lab.LabTopology.BastionAddress, address[original.Roles["slave"]]); }
+            Assert.Equal(RunStatus.Failed, partial.Run.Status);
+            Assert.Contains("alive behind a partition", NodeError(partial, "evidence"));
+            var until = DateTime.UtcNow.AddSeconds(60);
+            while (await PsqlOnHostAsync(master, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") != "1")
+            {
+                Assert.True(DateTime.UtcNow < until, "the slave did not stream again within 60 s of the partition's end");
+                await Task.Delay(500);
+            }
+            Assert.Equal(before, await HostStateAsync(original));
+        }
+
         await using var viaMaster = new HeldConnectionWriter("via-" + original.Roles["master"], address[original.Roles["master"]], original.Ports.PgBouncer, Password);
         await using var viaSlave = new HeldConnectionWriter("via-" + original.Roles["slave"], address[original.Roles["slave"]], original.Ports.PgBouncer, Password);
         HeldConnectionWriter[] writers = [viaMaster, viaSlave];
@@ -98,6 +117,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             var approval = await WaitForApprovalAsync(runId, "approve", TimeSpan.FromMinutes(2));
             Log($"[master killed] approval prompt: {approval.Prompt}");
             Assert.Contains("Data at risk", approval.Prompt);
+            Assert.Contains($"the witness {original.Roles["replica"]} gets no answer from it either", approval.Prompt);
             var evidence = (await lab.Runtime.GetRunAsync(runId))!;
             Assert.True(Output(evidence, "evidence", "exact") == "True", "the old master's host answers, so its own WAL gives the exact loss");
             var commitsAtRisk = int.Parse(Output(evidence, "evidence", "commitsAtRisk"));

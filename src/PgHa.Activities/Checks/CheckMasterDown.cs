@@ -3,6 +3,7 @@ using System.Globalization;
 using PgHa.Activities.Fencing;
 using PgHa.Activities.Scripts;
 using PgHa.Postgres;
+using PgHa.Remote;
 using PgHa.Workflows.Activities;
 
 namespace PgHa.Activities.Checks;
@@ -20,11 +21,14 @@ public sealed record CheckMasterDownInput
     [Description("Seconds each probe of the master (PostgreSQL, SSH) may take.")]
     public int TimeoutSeconds { get; init; } = 3;
 
+    [Description("Role or host name asked for a third opinion over SSH: if it can still connect to the master's PostgreSQL, the master is alive behind a partition and the failover is refused. Empty: no witness.")]
+    public string Witness { get; init; } = "replica";
+
     [Description("Seconds to wait for the slave's WAL receiver to lose the master (it notices within wal_receiver_timeout, 5 s as deployed).")]
     public int WaitForSlaveSeconds { get; init; } = 20;
 }
 
-[Activity("CheckMasterDown", Description = "Evidence for an unplanned failover, read-only: the master does not accept connections from the bastion (bounded), the slave is a standby whose WAL receiver has lost the master, and what a promotion of the slave would lose — exactly (WAL on the master's disk after the slave's position, read with pg_waldump over SSH) when the master's host answers and its PostgreSQL is down, else a lower bound and the time since the master was last heard. Fails, changing nothing, when the master is in fact a reachable primary.",
+[Activity("CheckMasterDown", Description = "Evidence for an unplanned failover, read-only: the master does not accept connections from the bastion (bounded), the slave is a standby whose WAL receiver has lost the master, a witness host (the replica) gets no answer from it either, and what a promotion of the slave would lose — exactly (WAL on the master's disk after the slave's position, read with pg_waldump over SSH) when the master's host answers and its PostgreSQL is down, else a lower bound and the time since the master was last heard. Fails, changing nothing, when the master is in fact a reachable primary, or the witness still reaches it (a partition).",
     Category = "Checks")]
 [ActivityOutput("summary", "The evidence and the estimate in one paragraph, for the approval prompt.")]
 [ActivityOutput("masterPostgres", "What connecting to the master's PostgreSQL from the bastion gave.")]
@@ -93,6 +97,12 @@ public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
             var received = slaveState.ReceiveLsn ?? slaveState.ReplayLsn;
             var lastHeard = lastStreaming?.LastMessageReceivedAt ?? slaveState.LastReplayedTransactionAt;
 
+            // A third opinion: a master that the replica still reaches is alive behind a partition, not dead.
+            var witness = await AskWitnessAsync(cluster, input.Witness, master, pair.Timeout, context);
+            if (witness.StartsWith(WitnessReaches, StringComparison.Ordinal))
+                return ActivityResult.Failed($"{witness}: {master} is alive behind a partition (the bastion and {slave} cannot reach it), not broken. " +
+                                             "Nothing was changed; fix the network, or fence it by hand before failing over");
+
             // 3. The master's host: if it answers, its own WAL says exactly what the slave lacks.
             string masterSsh;
             long? bytes = null;
@@ -127,12 +137,12 @@ public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
                 : $"{master.Name}'s own WAL cannot be read; " +
                   (bytes is { } lower ? $"at least {lower} bytes it reported are not on the slave, and " : "") +
                   $"anything it committed after {lastHeard:HH:mm:ss.fff} UTC (last heard, {(DateTimeOffset.UtcNow - lastHeard)?.TotalSeconds:0.0} s ago) is at risk";
-            var summary = $"{master.Name} is down: PostgreSQL {masterPostgres}; its host {masterSsh}. {slave.Name} is a standby that has lost it " +
+            var summary = $"{master.Name} is down: PostgreSQL {masterPostgres}; its host {masterSsh}; {witness}. {slave.Name} is a standby that has lost it " +
                           $"(received {received}, replayed {slaveState.ReplayLsn}, timeline {slaveState.Timeline}). Data at risk: {estimate}.";
             context.Log(summary);
             return ActivityResult.Done(new
             {
-                summary, masterPostgres, masterSsh,
+                summary, masterPostgres, masterSsh, witness,
                 slaveReceivedLsn = received?.ToString(), slaveReplayedLsn = slaveState.ReplayLsn?.ToString(),
                 dataAtRiskBytes = bytes, commitsAtRisk = commits, exact, masterLastHeardAt = lastHeard,
             });
@@ -141,5 +151,24 @@ public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
         {
             return ActivityResult.Failed(e.Message);
         }
+    }
+    private const string WitnessReaches = "the witness ";
+
+    /// <summary>Whether the witness host gets an answer from the master's PostgreSQL (psql from there, bounded).</summary>
+    private static async Task<string> AskWitnessAsync(ClusterHosts cluster, string reference, HostRef master, TimeSpan timeout, ActivityContext context)
+    {
+        if (string.IsNullOrWhiteSpace(reference)) return "no witness asked";
+        var witness = cluster.Resolve(reference);
+        if (witness.Name == master.Name) throw new ActivityInputException($"witness: {witness.Name} is the master itself");
+        if (!await HostFencing.AnswersAsync(witness, timeout, context.CancellationToken)) return $"the witness {witness.Name} does not answer on SSH either (no third opinion)";
+        var seconds = Math.Max(1, (int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        var conninfo = $"host={master.Address} port={cluster.Inventory.Ports.Postgres} user={ClusterHosts.LondisteUser} dbname=postgres connect_timeout={seconds}";
+        var seen = (await cluster.Remote(witness, HostAccount.Deploy).ReadAsync(RemoteCommand.Bash(
+            $"timeout {seconds} psql -X -w -qAt -d {ShellQuoting.Quote(conninfo)} -c 'SELECT pg_is_in_recovery()' 2>&1 | tail -n 1; true")
+            with { Timeout = timeout + TimeSpan.FromSeconds(10) }, context.CancellationToken)).Trim();
+        context.Log($"witness {witness}: psql to {master.Address} from there answered: {(seen.Length == 0 ? "nothing" : seen)}");
+        return seen == "f"
+            ? $"{WitnessReaches}{witness.Name} still gets answers from {master.Name}'s PostgreSQL as a primary"
+            : $"the witness {witness.Name} gets no answer from it either ({(seen.Length == 0 ? "no answer" : seen)})";
     }
 }
