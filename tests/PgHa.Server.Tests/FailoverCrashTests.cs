@@ -9,14 +9,13 @@ using Xunit.Abstractions;
 namespace PgHa.Server.Tests;
 
 /// <summary>
-/// Failovers through the HTTP API of a real server process that is SIGKILLed at their most delicate moments. Planned: a
-/// switchover killed
-/// waiting for the approval, right after PAUSE, right after the master stopped, right after the promotion, each time
-/// replaced by a new process on the same store. Unplanned: a master-broken failover killed right after the fence, the
-/// promotion and the role swap. Each run completes, the pgbouncers end resumed and routed to the new
-/// primary, the held application connections lose nothing and never see two writable servers, and no node that had
-/// completed runs again. Last: a server killed inside the pause window and NOT restarted — the pgbouncers resume by
-/// themselves within the budget.
+/// Failovers through the HTTP API of a real server process that is SIGKILLed at their most delicate moments, each time
+/// replaced by a new process on the same store. Planned: a switchover killed waiting for the approval, right after
+/// PAUSE, right after the master stopped, right after the promotion; then a server killed inside the pause window and
+/// NOT restarted — the pgbouncers resume by themselves within the budget. Unplanned: a master-broken failover killed
+/// right after the fence, the promotion and the role swap, and a slave rebuild killed right after its rebuild node.
+/// Each run completes, the pgbouncers end resumed and routed to the new primary, the held application connections never
+/// see two writable servers (and lose nothing, except a killed master's async window), and no completed node runs again.
 /// </summary>
 [Collection(LabCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -216,7 +215,7 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task An_unplanned_failover_whose_server_is_killed_after_fence_promote_and_role_swap_completes_with_no_doubled_effect()
+    public async Task Unplanned_failovers_whose_server_is_killed_after_fence_promote_role_swap_and_rebuild_complete_with_no_doubled_effect()
     {
         var password = _secrets["lab-app-password"];
         var roles = await RolesAsync();
@@ -254,6 +253,26 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
             foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(60));
             await AssertOneWritableServerRoutedEverywhereAsync(roles["slave"], roles["master"], writers, from, password, allowLost: true);
             Log($"[crash] {matrix[^1]}; failed commits {string.Join(", ", writers.Select(w => w.FailedSince(from)))}");
+        }
+
+        // The slave breaks (postgres killed, data directory deleted); the server dies right after the rebuild node.
+        roles = await RolesAsync();
+        await _lab.KillPostgresAsync(roles["slave"]);
+        await _pool.Host(_lab.Target(roles["slave"], "silkcloud")).ReadAsync(RemoteCommand.Bash("rm -rf -- /var/lib/postgresql/15/pgha"));
+        using (var op = Client(_operator))
+        {
+            var from = writers[0].Now;
+            var runId = await op.StartRunAsync(new { runbook = "unplanned-failover-slave-broken", cluster = "lab", inputs = new { } });
+            await KillOnEventAsync(runId, "node.ended", "rebuild");
+            Log("[crash] server killed at node.ended of rebuild (slave broken)");
+            await StartServerAsync();
+            var journal = (await FinishAsync(runId))["journal"]!.AsArray();
+            Assert.All(journal.Where(j => j!["status"]!.GetValue<string>() == "Succeeded").GroupBy(j => j!["nodeId"]!.GetValue<string>()), g => Assert.Single(g));
+            var interrupted = journal.Where(j => j!["status"]!.GetValue<string>() == "Interrupted").Select(j => j!["nodeId"]!.GetValue<string>()).ToList();
+            matrix.Add($"unplanned-failover-slave-broken × kill at node.ended rebuild → Completed; interrupted: {(interrupted.Count == 0 ? "none" : string.Join(", ", interrupted))}");
+            foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(60));
+            await AssertOneWritableServerRoutedEverywhereAsync(roles["master"], roles["slave"], writers, from, password);
+            Assert.All(writers, w => Assert.Equal(0, w.FailedSince(from))); // the master's clients never noticed
         }
         Log("[crash] crash matrix:\n  " + string.Join("\n  ", matrix));
     }
