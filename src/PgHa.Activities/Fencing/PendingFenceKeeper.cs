@@ -14,6 +14,9 @@ public sealed class FenceKeeperOptions
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>After the store or a host failed unexpectedly: a pause, not an error every poll.</summary>
+    public TimeSpan RetryAfterError { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Identifies this server in a claim; several servers may share one store.</summary>
     public string ServerName { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 }
@@ -30,6 +33,7 @@ public sealed class PendingFenceKeeper(HostFences fences, ClusterDirectory clust
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            var pause = options.PollInterval;
             try
             {
                 foreach (var fence in await fences.OutstandingAsync(stoppingToken))
@@ -37,9 +41,10 @@ public sealed class PendingFenceKeeper(HostFences fences, ClusterDirectory clust
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                logger.LogError(e, "Pending fences could not be read or carried out; retrying");
+                logger.LogError(e, "Pending fences could not be read or carried out; retrying in {Seconds} s", options.RetryAfterError.TotalSeconds);
+                pause = options.RetryAfterError;
             }
-            try { await Task.Delay(options.PollInterval, stoppingToken); }
+            try { await Task.Delay(pause, stoppingToken); }
             catch (OperationCanceledException) { return; }
         }
     }
