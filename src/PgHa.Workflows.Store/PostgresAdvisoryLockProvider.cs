@@ -33,7 +33,12 @@ public sealed class PostgresAdvisoryLockProvider : WorkflowLockProvider, IAsyncD
 
     private sealed class Held
     {
-        public PostgresDistributedLockHandle? Handle;
+        // Written once, Lost before Handle: a reader that sees the handle sees its token too.
+        public volatile PostgresDistributedLockHandle? Handle;
+
+        // Read from the handle when it was acquired: asking a handle that another thread is releasing for its token
+        // throws inside DistributedLock (NullReferenceException), while a token stays readable after its source is gone.
+        public CancellationToken Lost;
     }
 
     public PostgresAdvisoryLockProvider(string connectionString, TimeSpan keepaliveCadence, ILogger<PostgresAdvisoryLockProvider>? logger = null)
@@ -53,7 +58,7 @@ public sealed class PostgresAdvisoryLockProvider : WorkflowLockProvider, IAsyncD
         {
             // Held by this node already (WorkflowCore's single-node provider refuses that too), unless the session
             // behind it died, in which case the server has released it and the stale entry must go.
-            if (!_held.TryGetValue(Id, out var existing) || existing.Handle is not { } h || !h.HandleLostToken.IsCancellationRequested)
+            if (!_held.TryGetValue(Id, out var existing) || existing.Handle is not { } h || !existing.Lost.IsCancellationRequested)
                 return false;
             if (!_held.TryRemove(new KeyValuePair<string, Held>(Id, existing))) return false;
             await DisposeQuietly(Id, h);
@@ -70,6 +75,7 @@ public sealed class PostgresAdvisoryLockProvider : WorkflowLockProvider, IAsyncD
                 _held.TryRemove(new KeyValuePair<string, Held>(Id, held));
                 return false;
             }
+            held.Lost = handle.HandleLostToken;
             held.Handle = handle;
             return true;
         }
