@@ -105,6 +105,15 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             Log($"[slave broken] rebuilt in {(run.Run.EndedAt - run.Run.StartedAt)?.TotalSeconds:0.0} s; " + Describe(writers, from));
             foreach (var w in writers) Assert.True(w.FailedSince(from) == 0, $"slave broken: {w.Name} saw failed commits: {string.Join(" | ", w.Failed.Select(f => f.Error).Distinct())}");
             await AssertClusterAsync("slave broken", await StoredInventoryAsync(), writers, lostAllowed: 0);
+
+            // Forced on the healthy slave: it says what it destroys, and rebuilds it anyway.
+            var forced = await WaitForEndAsync((await lab.StartAsync("unplanned-failover-slave-broken", inputs: new Dictionary<string, JsonElement> { ["force"] = JsonSerializer.SerializeToElement(true) })).Run.RunId, TimeSpan.FromMinutes(15));
+            Assert.True(forced.Run.Status == RunStatus.Completed, "forced rebuild: " + LabDeploymentFixture.JournalText(forced));
+            Assert.StartsWith("forced: it was healthy", Output(forced, "evidence", "reason"));
+            Assert.Contains($"the PostgreSQL data directory {original.Paths.Data} on {slave}", Output(forced, "evidence", "destroys"));
+            foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
+            foreach (var w in writers) Assert.True(w.FailedSince(from) == 0, $"forced rebuild: {w.Name} saw failed commits");
+            await AssertClusterAsync("forced rebuild", await StoredInventoryAsync(), writers, lostAllowed: 0);
         }
 
         // (2) The master's postgres is SIGKILLed: evidence, approval, fence, promotion; the old master rebuilt as the slave.
@@ -118,6 +127,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             Log($"[master killed] approval prompt: {approval.Prompt}");
             Assert.Contains("Data at risk", approval.Prompt);
             Assert.Contains($"the witness {original.Roles["replica"]} gets no answer from it either", approval.Prompt);
+            Assert.Contains("the last CheckCluster (run ", approval.Prompt);
             var evidence = (await lab.Runtime.GetRunAsync(runId))!;
             Assert.True(Output(evidence, "evidence", "exact") == "True", "the old master's host answers, so its own WAL gives the exact loss");
             var commitsAtRisk = int.Parse(Output(evidence, "evidence", "commitsAtRisk"));

@@ -5,6 +5,7 @@ using PgHa.Activities.Scripts;
 using PgHa.Postgres;
 using PgHa.Remote;
 using PgHa.Workflows.Activities;
+using PgHa.Workflows.Runtime;
 
 namespace PgHa.Activities.Checks;
 
@@ -28,7 +29,7 @@ public sealed record CheckMasterDownInput
     public int WaitForSlaveSeconds { get; init; } = 20;
 }
 
-[Activity("CheckMasterDown", Description = "Evidence for an unplanned failover, read-only: the master does not accept connections from the bastion (bounded), the slave is a standby whose WAL receiver has lost the master, a witness host (the replica) gets no answer from it either, and what a promotion of the slave would lose — exactly (WAL on the master's disk after the slave's position, read with pg_waldump over SSH) when the master's host answers and its PostgreSQL is down, else a lower bound and the time since the master was last heard. Fails, changing nothing, when the master is in fact a reachable primary, or the witness still reaches it (a partition).",
+[Activity("CheckMasterDown", Description = "Evidence for an unplanned failover, read-only: the master does not accept connections from the bastion (bounded), the slave is a standby whose WAL receiver has lost the master, a witness host (the replica) gets no answer from it either, and what a promotion of the slave would lose — exactly (WAL on the master's disk after the slave's position, read with pg_waldump over SSH) when the master's host answers and its PostgreSQL is down, else a lower bound (the WAL receiver's last report, the newest CheckCluster's sample of the master) and the time since the master was last heard. Fails, changing nothing, when the master is in fact a reachable primary, or the witness still reaches it (a partition).",
     Category = "Checks")]
 [ActivityOutput("summary", "The evidence and the estimate in one paragraph, for the approval prompt.")]
 [ActivityOutput("masterPostgres", "What connecting to the master's PostgreSQL from the bastion gave.")]
@@ -39,6 +40,7 @@ public sealed record CheckMasterDownInput
 [ActivityOutput("commitsAtRisk", "Commits among them (null: unknown).")]
 [ActivityOutput("exact", "true when the loss was read from the master's own WAL; false when it is a lower bound.")]
 [ActivityOutput("masterLastHeardAt", "When the slave last heard from the master (or replayed its last commit).")]
+[ActivityOutput("lastCheckedMasterLsn", "The master's LSN in the newest CheckCluster of this cluster (null: none), and lastCheckedAt when.")]
 public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
 {
     public const string Script = "wal_at_risk.sh";
@@ -98,8 +100,8 @@ public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
             var lastHeard = lastStreaming?.LastMessageReceivedAt ?? slaveState.LastReplayedTransactionAt;
 
             // A third opinion: a master that the replica still reaches is alive behind a partition, not dead.
-            var witness = await AskWitnessAsync(cluster, input.Witness, master, pair.Timeout, context);
-            if (witness.StartsWith(WitnessReaches, StringComparison.Ordinal))
+            var (witnessReaches, witness) = await AskWitnessAsync(cluster, input.Witness, master, pair.Timeout, context);
+            if (witnessReaches)
                 return ActivityResult.Failed($"{witness}: {master} is alive behind a partition (the bastion and {slave} cannot reach it), not broken. " +
                                              "Nothing was changed; fix the network, or fence it by hand before failing over");
 
@@ -111,6 +113,7 @@ public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
             string? lastCommitAt = null;
             if (!await HostFencing.AnswersAsync(master, timeout, ct)) masterSsh = $"does not answer on SSH within {input.TimeoutSeconds} s";
             else if (received is null) masterSsh = "answers on SSH (the slave has no received position to compare with)";
+            else if (context.DryRun) masterSsh = $"answers on SSH (dry run: {Script} is not run there, so its WAL is not read)";
             else
             {
                 var result = await HostScript.For(cluster, context).RunAsync(master, HostAccount.Deploy, Script, [received.Value.ToString()],
@@ -130,6 +133,12 @@ public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
                 }
             }
             if (!exact && lastStreaming?.LatestEndLsn is { } reported && received is { } r && reported > r) bytes = reported - r;
+            // What the product itself last saw of the master: the newest CheckCluster of this cluster that read it as a primary.
+            var sample = await LastCheckSampleAsync(context, cluster.Inventory.Id, master.Name, ct);
+            if (!exact && sample is { } seen && received is { } got && seen.Lsn > got && (bytes is null || seen.Lsn - got > bytes)) bytes = seen.Lsn - got;
+            var sampled = sample is not { } last ? "no earlier CheckCluster of this cluster saw it as a primary"
+                : $"the last CheckCluster (run {last.RunId}, {last.At:yyyy-MM-dd HH:mm:ss} UTC) saw it at {last.Lsn}, " +
+                  (received is { } rcv && rcv >= last.Lsn ? "which the slave has" : "which the slave has NOT all received");
 
             var estimate = exact
                 ? (bytes == 0 ? $"nothing is lost: the slave received all of {master.Name}'s WAL (read from its disk)"
@@ -138,13 +147,14 @@ public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
                   (bytes is { } lower ? $"at least {lower} bytes it reported are not on the slave, and " : "") +
                   $"anything it committed after {lastHeard:HH:mm:ss.fff} UTC (last heard, {(DateTimeOffset.UtcNow - lastHeard)?.TotalSeconds:0.0} s ago) is at risk";
             var summary = $"{master.Name} is down: PostgreSQL {masterPostgres}; its host {masterSsh}; {witness}. {slave.Name} is a standby that has lost it " +
-                          $"(received {received}, replayed {slaveState.ReplayLsn}, timeline {slaveState.Timeline}). Data at risk: {estimate}.";
+                          $"(received {received}, replayed {slaveState.ReplayLsn}, timeline {slaveState.Timeline}); {sampled}. Data at risk: {estimate}.";
             context.Log(summary);
             return ActivityResult.Done(new
             {
                 summary, masterPostgres, masterSsh, witness,
                 slaveReceivedLsn = received?.ToString(), slaveReplayedLsn = slaveState.ReplayLsn?.ToString(),
                 dataAtRiskBytes = bytes, commitsAtRisk = commits, exact, masterLastHeardAt = lastHeard,
+                lastCheckedMasterLsn = sample?.Lsn.ToString(), lastCheckedAt = sample?.At,
             });
         }
         catch (Exception e) when (e is PostgresProbeException or Remote.RemoteException or InvalidOperationException)
@@ -152,15 +162,32 @@ public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
             return ActivityResult.Failed(e.Message);
         }
     }
-    private const string WitnessReaches = "the witness ";
+    /// <summary>The newest CheckCluster snapshot (among this cluster's last runs) that read the host as a primary with its LSN.</summary>
+    private static async Task<(Lsn Lsn, DateTime At, string RunId)?> LastCheckSampleAsync(ActivityContext context, string clusterId, string host, CancellationToken ct)
+    {
+        var runtime = ClusterHosts.Service<RunbookRuntime>(context);
+        foreach (var summary in await runtime.ListRunsAsync(new RunFilter { ClusterId = clusterId, Limit = 20 }, ct))
+        {
+            if (await runtime.GetRunAsync(summary.RunId, ct) is not { } run) continue;
+            var checks = run.Nodes.Where(n => n.Activity == "CheckCluster").Select(n => n.NodeId).ToHashSet(StringComparer.Ordinal);
+            foreach (var entry in run.Journal.Where(j => checks.Contains(j.NodeId) && j.Outputs is not null).OrderByDescending(j => j.EndedAt))
+            {
+                if (entry.Outputs!.Value.TryGetProperty("snapshot", out var snapshot) && snapshot.TryGetProperty("hosts", out var hosts)
+                    && hosts.TryGetProperty(host, out var seen) && seen.TryGetProperty("role", out var role) && role.GetString() == "primary"
+                    && seen.TryGetProperty("currentLsn", out var lsn) && Lsn.TryParse(lsn.GetString(), out var at))
+                    return (at, entry.EndedAt ?? entry.StartedAt, run.Run.RunId);
+            }
+        }
+        return null;
+    }
 
     /// <summary>Whether the witness host gets an answer from the master's PostgreSQL (psql from there, bounded).</summary>
-    private static async Task<string> AskWitnessAsync(ClusterHosts cluster, string reference, HostRef master, TimeSpan timeout, ActivityContext context)
+    private static async Task<(bool Reaches, string Said)> AskWitnessAsync(ClusterHosts cluster, string reference, HostRef master, TimeSpan timeout, ActivityContext context)
     {
-        if (string.IsNullOrWhiteSpace(reference)) return "no witness asked";
+        if (string.IsNullOrWhiteSpace(reference)) return (false, "no witness asked");
         var witness = cluster.Resolve(reference);
         if (witness.Name == master.Name) throw new ActivityInputException($"witness: {witness.Name} is the master itself");
-        if (!await HostFencing.AnswersAsync(witness, timeout, context.CancellationToken)) return $"the witness {witness.Name} does not answer on SSH either (no third opinion)";
+        if (!await HostFencing.AnswersAsync(witness, timeout, context.CancellationToken)) return (false, $"the witness {witness.Name} does not answer on SSH either (no third opinion)");
         var seconds = Math.Max(1, (int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         var conninfo = $"host={master.Address} port={cluster.Inventory.Ports.Postgres} user={ClusterHosts.LondisteUser} dbname=postgres connect_timeout={seconds}";
         var seen = (await cluster.Remote(witness, HostAccount.Deploy).ReadAsync(RemoteCommand.Bash(
@@ -168,7 +195,7 @@ public sealed class CheckMasterDown : Activity<CheckMasterDownInput>
             with { Timeout = timeout + TimeSpan.FromSeconds(10) }, context.CancellationToken)).Trim();
         context.Log($"witness {witness}: psql to {master.Address} from there answered: {(seen.Length == 0 ? "nothing" : seen)}");
         return seen == "f"
-            ? $"{WitnessReaches}{witness.Name} still gets answers from {master.Name}'s PostgreSQL as a primary"
-            : $"the witness {witness.Name} gets no answer from it either ({(seen.Length == 0 ? "no answer" : seen)})";
+            ? (true, $"the witness {witness.Name} still gets answers from {master.Name}'s PostgreSQL as a primary")
+            : (false, $"the witness {witness.Name} gets no answer from it either ({(seen.Length == 0 ? "no answer" : seen)})");
     }
 }
