@@ -4,8 +4,9 @@
 # hosts: a TCP connect to their PostgreSQL port that is accepted or refused; only silence counts as unreachable, so a
 # peer whose PostgreSQL is down still counts). After ISOLATION_PAUSE_SECONDS (2) without any, it PAUSEs its own pgbouncer (SIGUSR1): a
 # master cut off the network stops taking writes through pgbouncer before anyone can promote its standby (the standby
-# notices the loss only after wal_receiver_timeout, 5 s). When a peer answers again it RESUMEs (SIGUSR2) only if no
-# peer runs as a primary: if one does, a failover happened, and the pending fence stops this PostgreSQL instead.
+# notices the loss only after wal_receiver_timeout, 5 s). When a peer answers again it RESUMEs (SIGUSR2) only if the
+# other host of the streaming pair is not a primary: if it is, a failover happened, and the pending fence stops this
+# PostgreSQL instead.
 # `isolation_guard.sh` runs the loop; `isolation_guard.sh status` prints paused-since or nothing.
 . "$(dirname "$0")/pgha_common.sh"
 require_account
@@ -18,8 +19,12 @@ flock -n 9 || exit 0
 echo $$ >"$dir/pid"
 
 limit=${ISOLATION_PAUSE_SECONDS:-2}
-peers=()
+# A wedged local server must not stall the loop: every psql here gives up after 2 s.
+export PGCONNECT_TIMEOUT=2
+peers=() standbys=()
 for h in "$MASTER_HOST" "$SLAVE_HOST" "$REPLICA_HOST"; do [ -n "$h" ] && [ "$h" != "$THIS_HOST" ] && peers+=("$h"); done
+# Only the streaming pair can have taken over; the replica is a primary of its own (Londiste) and never counts.
+for h in "$MASTER_HOST" "$SLAVE_HOST"; do [ -n "$h" ] && [ "$h" != "$THIS_HOST" ] && standbys+=("$h"); done
 # Reached: the connect is accepted or refused (the host answered); a timeout or "network unreachable" is not.
 reaches() {
     local err
@@ -40,7 +45,7 @@ while true; do
             alone_since=0
             if [ -e "$paused_file" ]; then
                 other=
-                for p in "${peers[@]}"; do if peer_is_primary "$p"; then other=$p; break; fi; done
+                for p in "${standbys[@]}"; do if peer_is_primary "$p"; then other=$p; break; fi; done
                 if [ -z "$other" ]; then
                     pid_alive "$PGBOUNCER_PID" pgbouncer && kill -USR2 "$(cat "$PGBOUNCER_PID")"
                     rm -f "$paused_file"
