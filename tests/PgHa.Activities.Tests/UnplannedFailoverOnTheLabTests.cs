@@ -91,6 +91,23 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
         HeldConnectionWriter[] writers = [viaMaster, viaSlave];
         foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
 
+        // A blip: the master is cut off for a few seconds and comes back before anyone fails over. Its guard pauses its
+        // pgbouncer (no split brain possible) and, finding the slave still a standby, resumes it by itself.
+        {
+            var master = original.Roles["master"];
+            var from = viaMaster.Now;
+            await lab.Lab.CutLinkAsync(master);
+            try { await Task.Delay(TimeSpan.FromSeconds(4)); }
+            finally { await lab.Lab.RestoreLinkAsync(master); }
+            foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(30));
+            var guard = await OnHostAsync(master, $"grep 'isolation_guard' {original.Paths.Log}/pgha-isolation-guard.log | tail -n 2");
+            Log($"[blip] {master}'s guard: {guard}; " + Describe(writers, from));
+            Assert.Contains("paused (split-brain guard)", guard);
+            Assert.Contains($"{address[original.Roles["slave"]]} is not a primary: pgbouncer on {master} resumed", guard);
+            Assert.Equal("", await OnHostAsync(master, $"cat {original.Paths.Deployment}/isolation-guard/paused 2>/dev/null || true"));
+            Assert.Equal(before, await HostStateAsync(original));
+        }
+
         // (1) The slave breaks: its postgres is killed and its data directory deleted. The master's clients never notice.
         {
             var slave = original.Roles["slave"];

@@ -49,7 +49,7 @@ while true; do
                 if [ -z "$other" ]; then
                     pid_alive "$PGBOUNCER_PID" pgbouncer && kill -USR2 "$(cat "$PGBOUNCER_PID")"
                     rm -f "$paused_file"
-                    say "peers reachable again ($reachable) and none of them is a primary: pgbouncer on $THIS_HOST_NAME resumed"
+                    say "peers reachable again ($reachable) and ${standbys[*]} is not a primary: pgbouncer on $THIS_HOST_NAME resumed"
                 fi
             fi
         elif [ ! -e "$paused_file" ]; then
