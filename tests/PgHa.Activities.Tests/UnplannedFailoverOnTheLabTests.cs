@@ -121,7 +121,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
             Log($"[slave broken] rebuilt in {(run.Run.EndedAt - run.Run.StartedAt)?.TotalSeconds:0.0} s; " + Describe(writers, from));
             foreach (var w in writers) Assert.True(w.FailedSince(from) == 0, $"slave broken: {w.Name} saw failed commits: {string.Join(" | ", w.Failed.Select(f => f.Error).Distinct())}");
-            await AssertClusterAsync("slave broken", await StoredInventoryAsync(), writers, lostAllowed: 0);
+            await AssertClusterAsync("slave broken", await StoredInventoryAsync(), writers, lostAllowed: 0, run, "smoke");
 
             // Forced on the healthy slave: it says what it destroys, and rebuilds it anyway.
             var forced = await WaitForEndAsync((await lab.StartAsync("unplanned-failover-slave-broken", inputs: new Dictionary<string, JsonElement> { ["force"] = JsonSerializer.SerializeToElement(true) })).Run.RunId, TimeSpan.FromMinutes(15));
@@ -130,7 +130,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             Assert.Contains($"the PostgreSQL data directory {original.Paths.Data} on {slave}", Output(forced, "evidence", "destroys"));
             foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
             foreach (var w in writers) Assert.True(w.FailedSince(from) == 0, $"forced rebuild: {w.Name} saw failed commits");
-            await AssertClusterAsync("forced rebuild", await StoredInventoryAsync(), writers, lostAllowed: 0);
+            await AssertClusterAsync("forced rebuild", await StoredInventoryAsync(), writers, lostAllowed: 0, forced, "smoke");
         }
 
         // (2) The master's postgres is SIGKILLed: evidence, approval, fence, promotion; the old master rebuilt as the slave.
@@ -172,7 +172,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             Assert.Equal(new Dictionary<string, string> { ["master"] = newMaster, ["slave"] = oldMaster, ["replica"] = roles["replica"] }, (await StoredInventoryAsync()).Roles);
             foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(30));
             Log($"[master killed] {commitsAtRisk} commit(s) at risk shown at approval; " + Describe(writers, killedAt));
-            var lost = await AssertClusterAsync("master killed", await StoredInventoryAsync(), writers, lostAllowed: commitsAtRisk);
+            var lost = await AssertClusterAsync("master killed", await StoredInventoryAsync(), writers, lostAllowed: commitsAtRisk, run, "rebuild-smoke");
             Log($"[master killed] acknowledged rows lost: {lost} (estimate at approval: {commitsAtRisk})");
         }
 
@@ -238,14 +238,15 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             Log($"[partition] cut {cutAt:HH:mm:ss.fff}, restored {restoredAt:HH:mm:ss.fff}; " + Describe(writers, writers[0].OnClock(cutAt)));
             // What the old master committed after the slave lost it (inside the partition, through nobody's pgbouncer
             // on this side) is the async window; anything acknowledged is counted against the lower bound shown.
-            var lost = await AssertClusterAsync("partition", await StoredInventoryAsync(), writers, lostAllowed: int.MaxValue);
+            var lost = await AssertClusterAsync("partition", await StoredInventoryAsync(), writers, lostAllowed: int.MaxValue, done, "rebuild-smoke");
             Log($"[partition] acknowledged rows lost: {lost}");
         }
         Assert.Equal(original.Roles, (await StoredInventoryAsync()).Roles);
     }
 
     /// <summary>What a DBA checks after each stage; returns how many acknowledged rows are missing on the master.</summary>
-    private async Task<int> AssertClusterAsync(string stage, ClusterInventory inventory, HeldConnectionWriter[] writers, int lostAllowed)
+    private async Task<int> AssertClusterAsync(string stage, ClusterInventory inventory, HeldConnectionWriter[] writers, int lostAllowed,
+        RunView run, string smokeNode)
     {
         var (master, slave, replica) = (inventory.Roles["master"], inventory.Roles["slave"], inventory.Roles["replica"]);
         var address = inventory.Hosts.ToDictionary(h => h.Name, h => h.Address);
@@ -291,8 +292,13 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             Assert.True(DateTime.UtcNow < until, $"{stage}: a row written on {master} did not reach the standby {slave} within 30 s");
             await Task.Delay(200);
         }
-        // Londiste: the smoke test rows of the run reached the replica; a DBA looks at its own table too.
-        Assert.Equal("t", await PsqlOnHostAsync(replica, "SELECT count(*) > 0 FROM pgha_smoke.tokens"));
+        // Londiste: every row the run's smoke test wrote on the new master (directly and through each pgbouncer) is on the
+        // replica, as psql there sees it.
+        var smokeTokens = run.Journal.Last(j => j.NodeId == smokeNode && j.Outputs is not null).Outputs!.Value.GetProperty("tokens").GetProperty("appdb")
+            .EnumerateArray().Select(t => t.GetString()!).ToList();
+        Assert.NotEmpty(smokeTokens);
+        Assert.Equal(smokeTokens.Count.ToString(), await PsqlOnHostAsync(replica,
+            $"SELECT count(*) FROM pgha_smoke.tokens WHERE token IN ({string.Join(", ", smokeTokens.Select(t => $"'{t}'"))})"));
         return missing;
     }
 
