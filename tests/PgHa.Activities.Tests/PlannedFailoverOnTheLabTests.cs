@@ -55,13 +55,13 @@ public sealed class PlannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITest
         await HeldConnectionWriter.CreateTableAsync(original.HostForRole("master")!.Address, lab.Secret("appPassword"));
 
         // A dry run first: it plans every step and changes nothing on any host.
-        var before = await HostStateAsync(original);
+        var before = await HostState.ReadAsync(lab);
         var (plan, _) = await lab.RunAsync("planned-failover", TimeSpan.FromMinutes(3), dryRun: true);
         Assert.True(plan.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(plan));
         var planText = LabDeploymentFixture.JournalText(plan);
         foreach (var expected in new[] { "PAUSE on the admin console", "pg_ctl -m fast stop", "pg_promote", "RESUME on the admin console", "pg_rewind", "rewrite pgha.env" })
             Assert.Contains(expected, planText);
-        Assert.Equal(before, await HostStateAsync(original));
+        Assert.Equal(before, await HostState.ReadAsync(lab));
         Assert.Equal(original.Roles, (await StoredInventoryAsync()).Roles);
 
         await using var viaMaster = new HeldConnectionWriter("via-" + original.Roles["master"], original.HostForRole("master")!.Address, original.Ports.PgBouncer, lab.Secret("appPassword"));
@@ -143,20 +143,6 @@ public sealed class PlannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITest
     }
 
     /// <summary>Data folders, config files, crontabs, processes and pgbouncer routes of every host, as text to compare.</summary>
-    private async Task<string> HostStateAsync(ClusterInventory inventory)
-    {
-        var state = new List<string>();
-        foreach (var host in inventory.Hosts)
-        {
-            var text = await lab.Pool.Host(lab.Lab.Target(host.Name, "silkcloud")).ReadAsync(RemoteCommand.Bash(
-                $"cd {inventory.Paths.Data} && ls -1 | sort; cat postgresql.auto.conf pgha.conf 2>/dev/null | sha256sum; ls standby.signal 2>/dev/null; " +
-                $"sha256sum {inventory.Paths.PgBouncerConfig}/pgbouncer.ini; crontab -l 2>/dev/null | sha256sum; " +
-                "pgrep -u silkcloud -x postgres | head -1; pgrep -u silkcloud -x pgbouncer; psql -X -qAt -d appdb -c 'SELECT pg_is_in_recovery()'"));
-            state.Add($"{host.Name}:\n{text}");
-        }
-        return string.Join("\n", state);
-    }
-
     private static async Task<bool> EventuallyAsync(Func<Task<bool>> check, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

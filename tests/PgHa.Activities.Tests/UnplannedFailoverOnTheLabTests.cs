@@ -58,14 +58,14 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
         await HeldConnectionWriter.CreateTableAsync(address[original.Roles["master"]], Password);
 
         // Refusals first, on the healthy cluster: nothing may change.
-        var before = await HostStateAsync(original);
+        var before = await HostState.ReadAsync(lab);
         var refusedSlave = await RunToEndAsync("unplanned-failover-slave-broken");
         Assert.Equal(RunStatus.Failed, refusedSlave.Run.Status);
         Assert.Contains("is healthy", NodeError(refusedSlave, "evidence"));
         var refusedMaster = await RunToEndAsync("unplanned-failover-master-broken");
         Assert.Equal(RunStatus.Failed, refusedMaster.Run.Status);
         Assert.Contains("is reachable and a primary", NodeError(refusedMaster, "evidence"));
-        Assert.Equal(before, await HostStateAsync(original));
+        Assert.Equal(before, await HostState.ReadAsync(lab));
 
         // A partial partition: the bastion and the slave lose the master, the replica still reaches it. The master is
         // alive and serving behind it; the witness says so and the failover is refused.
@@ -83,7 +83,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
                 Assert.True(DateTime.UtcNow < until, "the slave did not stream again within 60 s of the partition's end");
                 await Task.Delay(500);
             }
-            Assert.Equal(before, await HostStateAsync(original));
+            Assert.Equal(before, await HostState.ReadAsync(lab));
         }
 
         await using var viaMaster = new HeldConnectionWriter("via-" + original.Roles["master"], address[original.Roles["master"]], original.Ports.PgBouncer, Password);
@@ -105,7 +105,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             Assert.Contains("paused (split-brain guard)", guard);
             Assert.Contains($"{address[original.Roles["slave"]]} is not a primary: pgbouncer on {master} resumed", guard);
             Assert.Equal("", await OnHostAsync(master, $"cat {original.Paths.Deployment}/isolation-guard/paused 2>/dev/null || true"));
-            Assert.Equal(before, await HostStateAsync(original));
+            Assert.Equal(before, await HostState.ReadAsync(lab));
         }
 
         // (1) The slave breaks: its postgres is killed and its data directory deleted. The master's clients never notice.
@@ -312,18 +312,6 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
         await using var cmd = new NpgsqlCommand(sql, c);
         return (T)(await cmd.ExecuteScalarAsync())!;
     }
-
-    private async Task<string> HostStateAsync(ClusterInventory inventory)
-    {
-        var state = new List<string>();
-        foreach (var host in inventory.Hosts)
-            state.Add($"{host.Name}:\n" + await OnHostAsync(host.Name,
-                $"cd {inventory.Paths.Data} && ls -1 | sort; cat postgresql.auto.conf pgha.conf 2>/dev/null | sha256sum; ls standby.signal 2>/dev/null; " +
-                $"sha256sum {inventory.Paths.PgBouncerConfig}/pgbouncer.ini; crontab -l 2>/dev/null | sha256sum; " +
-                "pgrep -u silkcloud -x postgres | head -1; pgrep -u silkcloud -x pgbouncer; psql -X -qAt -d appdb -c 'SELECT pg_is_in_recovery(), pg_postmaster_start_time()'"));
-        return string.Join("\n", state);
-    }
-
     private static string NodeError(RunView run, string node) => run.Nodes.Single(n => n.NodeId == node).Error ?? "";
 
     private static string Output(RunView run, string node, string name)
