@@ -15,6 +15,7 @@ public sealed partial class RemoteHost
 {
     private const string GroupMarker = "PGHA-PGID ";
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan AnnouncementWait = TimeSpan.FromSeconds(2);
 
     private readonly SshConnectionPool _pool;
     private readonly ILogger _logger;
@@ -59,15 +60,17 @@ public sealed partial class RemoteHost
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         var lastErrors = new Queue<string>();
-        var processGroup = 0; // written by the stderr pump, read on timeout/cancel
+        // Written by the stderr pump, awaited on timeout/cancel: stdout and stderr are pumped apart, so a command's first
+        // stdout line can arrive before the announcement that the wrapper wrote to stderr ahead of it.
+        var processGroup = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var outPump = PumpAsync(ssh.OutputStream, OutputStream.StdOut, stdout, null, onOutput);
         var errPump = PumpAsync(ssh.ExtendedOutputStream, OutputStream.StdErr, stderr, line =>
         {
             // The wrapper announces its process group as the first stderr line; it is ours, not the command's.
-            if (Volatile.Read(ref processGroup) == 0 && line.StartsWith(GroupMarker, StringComparison.Ordinal) &&
+            if (!processGroup.Task.IsCompleted && line.StartsWith(GroupMarker, StringComparison.Ordinal) &&
                 int.TryParse(line.AsSpan(GroupMarker.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var pgid))
             {
-                Volatile.Write(ref processGroup, pgid);
+                processGroup.TrySetResult(pgid);
                 return false;
             }
             lock (lastErrors)
@@ -88,7 +91,7 @@ public sealed partial class RemoteHost
         }
         catch (OperationCanceledException)
         {
-            var reached = await KillProcessGroupAsync(Volatile.Read(ref processGroup), command.Sudo).ConfigureAwait(false);
+            var reached = await KillProcessGroupAsync(await AnnouncedGroupAsync(processGroup.Task, errPump).ConfigureAwait(false), command.Sudo).ConfigureAwait(false);
             try { ssh.CancelAsync(forceKill: true, millisecondsTimeout: 2000); } catch (Exception) { /* already finished */ }
             ct.ThrowIfCancellationRequested();
             if (!reached)
@@ -211,6 +214,13 @@ public sealed partial class RemoteHost
             _logger.LogDebug("{Host} {Stream}: {Line}", Name, kind, line);
             onOutput?.Invoke(new OutputLine(kind, line));
         }
+    }
+
+    /// <summary>The process group the wrapper announced, or 0 when stderr ended or stayed silent without it (the command never started).</summary>
+    private static async Task<int> AnnouncedGroupAsync(Task<int> announced, Task stderrPump)
+    {
+        await Task.WhenAny(announced, stderrPump, Task.Delay(AnnouncementWait)).ConfigureAwait(false);
+        return announced.IsCompleted ? announced.Result : 0;
     }
 
     /// <summary>Kills the command's process group; false when the host could not be asked (no answer).</summary>
