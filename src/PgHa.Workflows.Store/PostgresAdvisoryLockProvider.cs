@@ -33,12 +33,7 @@ public sealed class PostgresAdvisoryLockProvider : WorkflowLockProvider, IAsyncD
 
     private sealed class Held
     {
-        // Written once, Lost before Handle: a reader that sees the handle sees its token too.
         public volatile PostgresDistributedLockHandle? Handle;
-
-        // Read from the handle when it was acquired: asking a handle that another thread is releasing for its token
-        // throws inside DistributedLock (NullReferenceException), while a token stays readable after its source is gone.
-        public CancellationToken Lost;
     }
 
     public PostgresAdvisoryLockProvider(string connectionString, TimeSpan keepaliveCadence, ILogger<PostgresAdvisoryLockProvider>? logger = null)
@@ -54,16 +49,11 @@ public sealed class PostgresAdvisoryLockProvider : WorkflowLockProvider, IAsyncD
     {
         ArgumentNullException.ThrowIfNull(Id);
         var held = new Held();
-        if (!_held.TryAdd(Id, held))
-        {
-            // Held by this node already (WorkflowCore's single-node provider refuses that too), unless the session
-            // behind it died, in which case the server has released it and the stale entry must go.
-            if (!_held.TryGetValue(Id, out var existing) || existing.Handle is not { } h || !existing.Lost.IsCancellationRequested)
-                return false;
-            if (!_held.TryRemove(new KeyValuePair<string, Held>(Id, existing))) return false;
-            await DisposeQuietly(Id, h);
-            if (!_held.TryAdd(Id, held)) return false;
-        }
+        // Held by this node already: refused, as WorkflowCore's single-node provider does. Every holder releases in a
+        // finally, also after its session died. (The handle's HandleLostToken is not used to spot a dead session: it
+        // starts DistributedLock's connection monitoring, a query kept running on the shared lock connection that every
+        // other acquire or release on that connection must cancel first.)
+        if (!_held.TryAdd(Id, held)) return false;
 
         try
         {
@@ -75,7 +65,6 @@ public sealed class PostgresAdvisoryLockProvider : WorkflowLockProvider, IAsyncD
                 _held.TryRemove(new KeyValuePair<string, Held>(Id, held));
                 return false;
             }
-            held.Lost = handle.HandleLostToken;
             held.Handle = handle;
             return true;
         }

@@ -121,7 +121,15 @@ public sealed class PostgresStoreServerTests(PostgresServer postgres) : IClassFi
 
             var decided = await bob.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node = "approve", decision = "approve", comment = "after the crash" }));
             Assert.True(decided.StatusCode == HttpStatusCode.OK, await decided.Content.ReadAsStringAsync());
-            var done = await viewer.WaitForRunAsync(runId, Http.Ended, Patience);
+            JsonNode done;
+            try
+            {
+                done = await viewer.WaitForRunAsync(runId, Http.Ended, Patience);
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException($"{e.Message}\nthe second server's log:\n{second.Output}", e);
+            }
             Assert.True(Http.Status(done) == "Completed", $"{done.ToJsonString()}\n{second.Output}");
             Assert.Equal("alice", done["run"]!["startedBy"]!.GetValue<string>());
             Assert.Equal("bob", done["approvals"]![0]!["decidedBy"]!.GetValue<string>());
