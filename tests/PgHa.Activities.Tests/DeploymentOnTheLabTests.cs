@@ -169,10 +169,10 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
     // A dry run completes and leaves every host as it was (compared over SSH, before and after).
     private async Task<PgHa.Workflows.Runtime.RunView> PlanChangesNothingAsync(string runbook)
     {
-        var before = await HostState.ReadAsync(lab);
+        var before = await lab.HostStateAsync();
         var (plan, took) = await lab.RunAsync(runbook, TimeSpan.FromMinutes(5), dryRun: true);
         Assert.True(plan.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(plan));
-        var after = await HostState.ReadAsync(lab);
+        var after = await lab.HostStateAsync();
         foreach (var (host, text) in before) Assert.Equal(text, after[host]);
         Log($"[timing] dry run of {runbook}: {took.TotalSeconds:0.0} s, host state unchanged");
         return plan;

@@ -1,3 +1,4 @@
+using PgHa.Clusters;
 using PgHa.Remote;
 
 namespace PgHa.Activities.Tests;
@@ -12,22 +13,24 @@ namespace PgHa.Activities.Tests;
 /// </summary>
 internal static class HostState
 {
-    public static async Task<IReadOnlyDictionary<string, string>> ReadAsync(LabDeploymentFixture lab)
+    /// <param name="rootHost">the host of a role, as an account that may sudo (devops on the lab)</param>
+    /// <param name="secret">a secret's value by its purpose in the inventory</param>
+    public static async Task<IReadOnlyDictionary<string, string>> ReadAsync(ClusterInventory inventory, Func<string, RemoteHost> rootHost, Func<string, string> secret)
     {
         var state = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var role in new[] { "master", "slave", "replica" })
-            state[role] = await lab.Host(role, "devops").ReadAsync(Script(lab) with
+            state[role] = await rootHost(role).ReadAsync(Script(inventory) with
             {
                 Sudo = true,
-                Environment = new Dictionary<string, string> { ["PGPASSWORD"] = lab.Secret("pgbouncerAdminPassword"), ["APP_PASSWORD"] = lab.Secret("appPassword") },
+                Environment = new Dictionary<string, string> { ["PGPASSWORD"] = secret("pgbouncerAdminPassword"), ["APP_PASSWORD"] = secret("appPassword") },
             });
         return state;
     }
 
-    private static RemoteCommand Script(LabDeploymentFixture lab)
+    private static RemoteCommand Script(ClusterInventory inventory)
     {
-        var p = lab.Inventory.Paths;
-        var londiste = lab.Inventory.Settings.TryGetValue("londistePath", out var l) ? l : "/var/lib/postgresql/15/londiste";
+        var p = inventory.Paths;
+        var londiste = inventory.Settings.TryGetValue("londistePath", out var l) ? l : "/var/lib/postgresql/15/londiste";
         return RemoteCommand.Bash($$"""
             data={{ShellQuoting.Quote(p.Data)}}; archive={{ShellQuoting.Quote(p.Archive)}}; londiste={{ShellQuoting.Quote(londiste)}}
             deploy={{ShellQuoting.Quote(p.Deployment)}}; bouncer={{ShellQuoting.Quote(p.PgBouncerConfig)}}; sock={{ShellQuoting.Quote(p.SocketDir)}}
@@ -42,9 +45,9 @@ internal static class HostState
             echo "== deployment"; files "$deploy"/*
             echo "== silkcloud"; files "$home"/.pgpass "$home"/.ssh/*; crontab -l -u silkcloud 2>/dev/null || echo "(no crontab)"
             echo "== pgbouncer"; files "$bouncer"/*; pidfile "$sock/pgbouncer.pid"
-            psql -X -qAt -h 127.0.0.1 -p {{lab.Inventory.Ports.PgBouncer}} -U pgbadmin pgbouncer -c 'SHOW DATABASES' 2>/dev/null | cut -d'|' -f1-4 || echo "(pgbouncer not answering)"
+            psql -X -qAt -h 127.0.0.1 -p {{inventory.Ports.PgBouncer}} -U pgbadmin pgbouncer -c 'SHOW DATABASES' 2>/dev/null | cut -d'|' -f1-4 || echo "(pgbouncer not answering)"
             # A global PAUSE shows nowhere in SHOW DATABASES: a query through it that is not answered does.
-            PGPASSWORD="$APP_PASSWORD" timeout 5 psql -X -qAt -h 127.0.0.1 -p {{lab.Inventory.Ports.PgBouncer}} -U app -d appdb -c 'SELECT 1' >/dev/null 2>&1 && echo "serves appdb" || echo "does not serve appdb"
+            PGPASSWORD="$APP_PASSWORD" timeout 5 psql -X -qAt -h 127.0.0.1 -p {{inventory.Ports.PgBouncer}} -U app -d appdb -c 'SELECT 1' >/dev/null 2>&1 && echo "serves appdb" || echo "does not serve appdb"
             echo "== postgres"
             runuser -u silkcloud -- psql -X -qAt -F ' ' -v ON_ERROR_STOP=1 -d appdb 2>/dev/null <<'SQL' || echo "(postgres not answering)"
             SELECT 'in recovery', pg_is_in_recovery();

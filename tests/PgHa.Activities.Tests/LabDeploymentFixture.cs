@@ -65,6 +65,9 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
 
     public string Secret(string purpose) => SecretValues[Inventory.Secrets[purpose]];
 
+    /// <summary>What a DBA compares before and after (see <see cref="HostState"/>), per role.</summary>
+    public Task<IReadOnlyDictionary<string, string>> HostStateAsync() => HostState.ReadAsync(Inventory, role => Host(role, "devops"), Secret);
+
     public RemoteHost Host(string role, string user = "silkcloud")
     {
         var host = Inventory.HostForRole(role)!;

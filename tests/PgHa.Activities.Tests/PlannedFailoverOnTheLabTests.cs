@@ -55,13 +55,13 @@ public sealed class PlannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITest
         await HeldConnectionWriter.CreateTableAsync(original.HostForRole("master")!.Address, lab.Secret("appPassword"));
 
         // A dry run first: it plans every step and changes nothing on any host.
-        var before = await HostState.ReadAsync(lab);
+        var before = await lab.HostStateAsync();
         var (plan, _) = await lab.RunAsync("planned-failover", TimeSpan.FromMinutes(3), dryRun: true);
         Assert.True(plan.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(plan));
         var planText = LabDeploymentFixture.JournalText(plan);
         foreach (var expected in new[] { "PAUSE on the admin console", "pg_ctl -m fast stop", "pg_promote", "RESUME on the admin console", "pg_rewind", "rewrite pgha.env" })
             Assert.Contains(expected, planText);
-        Assert.Equal(before, await HostState.ReadAsync(lab));
+        Assert.Equal(before, await lab.HostStateAsync());
         Assert.Equal(original.Roles, (await StoredInventoryAsync()).Roles);
 
         await using var viaMaster = new HeldConnectionWriter("via-" + original.Roles["master"], original.HostForRole("master")!.Address, original.Ports.PgBouncer, lab.Secret("appPassword"));

@@ -145,7 +145,7 @@ public sealed class PlannedFailoverRefusalsOnTheLabTests(LabDeploymentFixture la
     /// </summary>
     private async Task<string> RefusedAtPreflightAsync(Dictionary<string, JsonElement>? inputs = null)
     {
-        var before = await HostState.ReadAsync(lab);
+        var before = await lab.HostStateAsync();
         var clock = Stopwatch.StartNew();
         var started = await lab.StartAsync(Runbook, inputs: inputs);
         var run = await lab.WaitForAsync(started.Run.RunId, RunTimeout, r => RunStatus.IsFinished(r.Run.Status) || r.Run.WaitingForApproval);
@@ -168,7 +168,7 @@ public sealed class PlannedFailoverRefusalsOnTheLabTests(LabDeploymentFixture la
     private async Task<IReadOnlyDictionary<string, string>> ClusterAsFoundAsync()
     {
         await lab.EnsureDeployedAsync();
-        var found = await HostState.ReadAsync(lab);
+        var found = await lab.HostStateAsync();
         var master = lab.Inventory.HostForRole("master")!.Address;
         Assert.Contains("in recovery f", found["master"]);
         Assert.Contains(found["master"].Split('\n'), l => l.StartsWith("wal sender ", StringComparison.Ordinal) && l.Contains($" {SlaveAddress} streaming", StringComparison.Ordinal));
@@ -185,7 +185,7 @@ public sealed class PlannedFailoverRefusalsOnTheLabTests(LabDeploymentFixture la
     /// <summary>Every host as <paramref name="found"/>: nothing stopped, started, promoted, paused, re-pointed or rewritten.</summary>
     private async Task AssertAsFoundAsync(IReadOnlyDictionary<string, string> found, Func<string, bool>? except = null)
     {
-        var now = await HostState.ReadAsync(lab);
+        var now = await lab.HostStateAsync();
         foreach (var (host, before) in found)
         {
             var was = before.Split('\n').Where(l => except?.Invoke(l) != true).ToList();

@@ -58,14 +58,14 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
         await HeldConnectionWriter.CreateTableAsync(address[original.Roles["master"]], Password);
 
         // Refusals first, on the healthy cluster: nothing may change.
-        var before = await HostState.ReadAsync(lab);
+        var before = await lab.HostStateAsync();
         var refusedSlave = await RunToEndAsync("unplanned-failover-slave-broken");
         Assert.Equal(RunStatus.Failed, refusedSlave.Run.Status);
         Assert.Contains("is healthy", NodeError(refusedSlave, "evidence"));
         var refusedMaster = await RunToEndAsync("unplanned-failover-master-broken");
         Assert.Equal(RunStatus.Failed, refusedMaster.Run.Status);
         Assert.Contains("is reachable and a primary", NodeError(refusedMaster, "evidence"));
-        Assert.Equal(before, await HostState.ReadAsync(lab));
+        Assert.Equal(before, await lab.HostStateAsync());
 
         // A partial partition: the bastion and the slave lose the master, the replica still reaches it. The master is
         // alive and serving behind it; the witness says so and the failover is refused.
@@ -83,7 +83,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
                 Assert.True(DateTime.UtcNow < until, "the slave did not stream again within 60 s of the partition's end");
                 await Task.Delay(500);
             }
-            Assert.Equal(before, await HostState.ReadAsync(lab));
+            Assert.Equal(before, await lab.HostStateAsync());
         }
 
         await using var viaMaster = new HeldConnectionWriter("via-" + original.Roles["master"], address[original.Roles["master"]], original.Ports.PgBouncer, Password);
@@ -105,7 +105,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             Assert.Contains("paused (split-brain guard)", guard);
             Assert.Contains($"{address[original.Roles["slave"]]} is not a primary: pgbouncer on {master} resumed", guard);
             Assert.Equal("", await OnHostAsync(master, $"cat {original.Paths.Deployment}/isolation-guard/paused 2>/dev/null || true"));
-            Assert.Equal(before, await HostState.ReadAsync(lab));
+            Assert.Equal(before, await lab.HostStateAsync());
         }
 
         // (1) The slave breaks: its postgres is killed and its data directory deleted. The master's clients never notice.

@@ -1,8 +1,6 @@
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Npgsql;
 using PgHa.Activities.Tests;
-using PgHa.Lab;
 using PgHa.Remote;
 using Xunit.Abstractions;
 
@@ -21,13 +19,7 @@ namespace PgHa.Server.Tests;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly LocalLab _lab = new(new LabOptions());
-    private readonly string _directory = Directory.CreateTempSubdirectory("pgha-failover-crash-").FullName;
-    private readonly SshConnectionPool _pool = new(new PgHa.Secrets.SecretRedactor());
-    private IDisposable? _use;
-    private ServerProcess _server = null!;
-    private string _operator = "", _approver = "";
-    private Dictionary<string, string> _secrets = null!;
+    private ServerOnTheLab _lab = null!;
     private HeldConnectionWriter[] _writers = [];
 
     private void Log(string line)
@@ -38,22 +30,13 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
 
     public async Task InitializeAsync()
     {
-        await _lab.UpAsync();
-        _use = await _lab.UseAsync();
-        _secrets = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(_lab.SecretsFile))!;
-        var keys = new Auth.ApiKeyFile(Path.Combine(_directory, "api-keys.json"));
-        _operator = keys.Create("olga", "operator");
-        _approver = keys.Create("bob", "approver");
-        await StartServerAsync();
-        using var op = Client(_operator);
-        var imported = await op.PostAsync("api/clusters", Http.Json(await File.ReadAllTextAsync(_lab.InventoryFile)));
-        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
+        _lab = await ServerOnTheLab.StartAsync();
         foreach (var runbook in new[] { "environment-preparation", "deployment-preparation", "deployment" })
-            Assert.Equal("Completed", Http.Status(await RunToEndAsync(runbook, new { })));
+            Assert.Equal("Completed", Http.Status(await _lab.RunToEndAsync(runbook, new { })));
 
         // The applications: one held connection per pgbouncer (on the master's and the slave's host), committing every 10 ms.
-        var roles = await RolesAsync();
-        var password = _secrets["lab-app-password"];
+        var roles = await _lab.RolesAsync();
+        var password = _lab.Secrets["lab-app-password"];
         await HeldConnectionWriter.CreateTableAsync(Address(roles["master"]), password);
         _writers = [new("crash-via-" + roles["master"], Address(roles["master"]), 6543, password), new("crash-via-" + roles["slave"], Address(roles["slave"]), 6543, password)];
         foreach (var w in _writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
@@ -62,107 +45,37 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
     public async Task DisposeAsync()
     {
         foreach (var w in _writers) await w.DisposeAsync();
-        await _server.DisposeAsync();
-        _pool.Dispose();
-        _use?.Dispose();
-        await _lab.DownAsync();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        await _lab.DisposeAsync();
     }
 
-    private async Task StartServerAsync()
-    {
-        _server = new ServerProcess(_directory, Path.GetDirectoryName(new PgHa.Activities.ScriptOptions().ResolveScriptsDirectory())!, new Dictionary<string, string> { ["PgHa__SecretsFile"] = _lab.SecretsFile });
-        await _server.StartAsync();
-    }
-
-    private HttpClient Client(string key)
-    {
-        var client = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
-
-    /// <summary>Starts a run and approves what it asks, as a second person, until it ends.</summary>
-    private async Task<JsonNode> RunToEndAsync(string runbook, object inputs)
-    {
-        using var op = Client(_operator);
-        var runId = await op.StartRunAsync(new { runbook, cluster = "lab", inputs });
-        return await FinishAsync(runId);
-    }
-
-    private async Task<JsonNode> FinishAsync(string runId)
-    {
-        using var op = Client(_operator);
-        using var ap = Client(_approver);
-        var run = await op.WaitForRunAsync(runId, r => Http.Ended(r) || Http.Waiting(r), TimeSpan.FromMinutes(10));
-        while (!Http.Ended(run))
-        {
-            var node = run["approvals"]!.AsArray().First(a => a!["decision"] is null)!["nodeId"]!.GetValue<string>();
-            var decided = await ap.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node, decision = "approve", comment = "crash test" }));
-            Assert.True(decided.IsSuccessStatusCode, await decided.Content.ReadAsStringAsync());
-            run = await op.WaitForRunAsync(runId, r => Http.Ended(r) || (Http.Waiting(r) && r["approvals"]!.AsArray().Any(a => a!["decision"] is null)), TimeSpan.FromMinutes(10));
-        }
-        Assert.True(Http.Status(run) == "Completed", $"{runId}: {run.ToJsonString()}");
-        return run;
-    }
-
-    /// <summary>Kills the server the moment the run's event stream reports <paramref name="kind"/> for <paramref name="nodeId"/>.</summary>
-    private async Task KillOnEventAsync(string runId, string kind, string nodeId)
-    {
-        using var op = Client(_operator);
-        op.Timeout = Timeout.InfiniteTimeSpan;
-        using var stream = await op.GetStreamAsync($"api/runs/{runId}/events");
-        using var reader = new StreamReader(stream);
-        string? eventKind = null;
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        while (await reader.ReadLineAsync(deadline.Token) is { } line)
-        {
-            if (line.StartsWith("event: ", StringComparison.Ordinal)) eventKind = line[7..];
-            else if (line.StartsWith("data: ", StringComparison.Ordinal) && eventKind == kind
-                     && JsonNode.Parse(line[6..])?["nodeId"]?.GetValue<string>() == nodeId)
-            {
-                await _server.KillAsync();
-                return;
-            }
-        }
-        throw new InvalidOperationException($"the event stream of {runId} ended before {kind} of {nodeId}");
-    }
-
-    private async Task<Dictionary<string, string>> RolesAsync()
-    {
-        using var op = Client(_operator);
-        var cluster = await (await op.GetAsync("api/clusters/lab")).Body();
-        return cluster["roles"]!.AsObject().ToDictionary(r => r.Key, r => r.Value!.GetValue<string>());
-    }
-
-    private static string Address(string host) => PgHa.Lab.LabTopology.Hosts.Single(h => h.Name == host).Address;
+    private static string Address(string host) => ServerOnTheLab.Address(host);
 
     [Fact]
     public async Task A_switchover_whose_server_is_killed_at_each_step_completes_on_the_next_server()
     {
-        var password = _secrets["lab-app-password"];
-        var roles = await RolesAsync();
+        var password = _lab.Secrets["lab-app-password"];
+        var roles = await _lab.RolesAsync();
         var writers = _writers;
 
         var matrix = new List<string>();
         foreach (var (kind, node) in new[] { ("approval.requested", "approve"), ("node.ended", "pause"), ("node.ended", "stop-master"), ("node.ended", "promote") })
         {
-            roles = await RolesAsync();
+            roles = await _lab.RolesAsync();
             var from = writers[0].Now;
-            using (var op = Client(_operator))
+            using (var op = _lab.Operator())
             {
                 var runId = await op.StartRunAsync(new { runbook = "planned-failover", cluster = "lab", inputs = new { } });
-                var killing = KillOnEventAsync(runId, kind, node);
+                var killing = _lab.KillOnEventAsync(runId, kind, node);
                 if (node != "approve")
                 {
-                    using var ap = Client(_approver);
+                    using var ap = _lab.Approver();
                     await op.WaitForRunAsync(runId, Http.Waiting, TimeSpan.FromMinutes(2));
                     Assert.True((await ap.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node = "approve", decision = "approve", comment = "go" }))).IsSuccessStatusCode);
                 }
                 await killing;
                 Log($"[crash] server killed at {kind} of {node}");
-                await StartServerAsync();
-                var run = await FinishAsync(runId);
+                await _lab.RestartAsync();
+                var run = await _lab.FinishAsync(runId);
 
                 // No node that had completed before the kill ran again; the one in flight ran at most twice.
                 var journal = run["journal"]!.AsArray();
@@ -178,20 +91,20 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
 
         // (e) killed inside the pause window and not restarted: every pgbouncer resumes by itself. A runbook that stays
         // in the window (PAUSE, a durable Delay, RESUME) keeps the master up, so the held clients' commits tell when.
-        roles = await RolesAsync();
-        using (var op = Client(_operator))
-        using (var ap = Client(_approver))
+        roles = await _lab.RolesAsync();
+        using (var op = _lab.Operator())
+        using (var ap = _lab.Approver())
         {
             var saved = await op.PostAsync("api/runbooks", Http.Json(PauseWindowRunbook));
             Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
             var published = await ap.PostAsync("api/runbooks/crash-pause-window/versions/1/publish", null);
             Assert.True(published.IsSuccessStatusCode, await published.Content.ReadAsStringAsync());
             var runId = await op.StartRunAsync(new { runbook = "crash-pause-window", cluster = "lab", inputs = new { } });
-            await KillOnEventAsync(runId, "node.ended", "pause");
+            await _lab.KillOnEventAsync(runId, "node.ended", "pause");
             var killedAt = writers[1].Now;
             foreach (var host in roles.Where(r => r.Key is "master" or "slave").Select(r => r.Value))
             {
-                var fired = await _pool.Host(_lab.Target(host, "silkcloud")).ReadAsync(RemoteCommand.Bash(
+                var fired = await _lab.Host(host).ReadAsync(RemoteCommand.Bash(
                     $"for i in $(seq 1 60); do grep -q '^{runId} ' /home/silkcloud/pgha/pgbouncer-guard/fired 2>/dev/null && break; sleep 0.5; done; grep '^{runId} ' /home/silkcloud/pgha/pgbouncer-guard/fired || true")
                     with { Timeout = TimeSpan.FromSeconds(60) });
                 Log($"[crash] {host}: guard record: {fired}");
@@ -205,8 +118,8 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
             }
 
             // The next server completes the run, and its ResumePgBouncer reports that the guards had resumed the pgbouncers.
-            await StartServerAsync();
-            var resumed = (await FinishAsync(runId))["journal"]!.AsArray().Single(j => j!["nodeId"]!.GetValue<string>() == "resume" && j["status"]!.GetValue<string>() == "Succeeded")!;
+            await _lab.RestartAsync();
+            var resumed = (await _lab.FinishAsync(runId))["journal"]!.AsArray().Single(j => j!["nodeId"]!.GetValue<string>() == "resume" && j["status"]!.GetValue<string>() == "Succeeded")!;
             foreach (var host in roles.Where(r => r.Key is "master" or "slave").Select(r => r.Value))
                 Assert.True(resumed["outputs"]!["resumed"]![host]!["resumedByGuard"]!.GetValue<bool>(), resumed.ToJsonString());
         }
@@ -217,35 +130,35 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public async Task Unplanned_failovers_whose_server_is_killed_after_fence_promote_role_swap_and_rebuild_complete_with_no_doubled_effect()
     {
-        var password = _secrets["lab-app-password"];
-        var roles = await RolesAsync();
+        var password = _lab.Secrets["lab-app-password"];
+        var roles = await _lab.RolesAsync();
         var writers = _writers;
 
         var matrix = new List<string>();
         foreach (var node in new[] { "fence", "promote", "set-roles" })
         {
-            roles = await RolesAsync();
+            roles = await _lab.RolesAsync();
             var timeline = await TimelineAsync(roles["slave"]);
             var beforeKill = writers[0].Now;
-            await _lab.KillPostgresAsync(roles["master"]);
+            await _lab.Lab.KillPostgresAsync(roles["master"]);
             var from = writers[0].Now;
-            using (var op = Client(_operator))
-            using (var ap = Client(_approver))
+            using (var op = _lab.Operator())
+            using (var ap = _lab.Approver())
             {
                 var runId = await op.StartRunAsync(new { runbook = "unplanned-failover-master-broken", cluster = "lab", inputs = new { } });
-                var killing = KillOnEventAsync(runId, "node.ended", node);
+                var killing = _lab.KillOnEventAsync(runId, "node.ended", node);
                 await op.WaitForRunAsync(runId, Http.Waiting, TimeSpan.FromMinutes(2));
                 Assert.True((await ap.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node = "approve", decision = "approve", comment = "master killed" }))).IsSuccessStatusCode);
                 await killing;
                 Log($"[crash] server killed at node.ended of {node}");
-                await StartServerAsync();
-                var run = await FinishAsync(runId);
+                await _lab.RestartAsync();
+                var run = await _lab.FinishAsync(runId);
 
                 var journal = run["journal"]!.AsArray();
                 Assert.All(journal.Where(j => j!["status"]!.GetValue<string>() == "Succeeded").GroupBy(j => j!["nodeId"]!.GetValue<string>()), g => Assert.Single(g));
                 var interrupted = journal.Where(j => j!["status"]!.GetValue<string>() == "Interrupted").Select(j => j!["nodeId"]!.GetValue<string>()).ToList();
                 matrix.Add($"unplanned-failover-master-broken × kill at node.ended {node} → Completed; interrupted: {(interrupted.Count == 0 ? "none" : string.Join(", ", interrupted))}");
-                using var next = Client(_operator); // the restarted server listens on a new port
+                using var next = _lab.Operator(); // the restarted server listens on a new port
                 var fences = (await (await next.GetAsync("api/clusters/lab/fences")).Body()).AsArray();
                 Assert.Empty(fences); // fenced, then lifted by the rebuild
             }
@@ -257,17 +170,17 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
         }
 
         // The slave breaks (postgres killed, data directory deleted); the server dies right after the rebuild node.
-        roles = await RolesAsync();
-        await _lab.KillPostgresAsync(roles["slave"]);
-        await _pool.Host(_lab.Target(roles["slave"], "silkcloud")).ReadAsync(RemoteCommand.Bash("rm -rf -- /var/lib/postgresql/15/pgha"));
-        using (var op = Client(_operator))
+        roles = await _lab.RolesAsync();
+        await _lab.Lab.KillPostgresAsync(roles["slave"]);
+        await _lab.Host(roles["slave"]).ReadAsync(RemoteCommand.Bash("rm -rf -- /var/lib/postgresql/15/pgha"));
+        using (var op = _lab.Operator())
         {
             var from = writers[0].Now;
             var runId = await op.StartRunAsync(new { runbook = "unplanned-failover-slave-broken", cluster = "lab", inputs = new { } });
-            await KillOnEventAsync(runId, "node.ended", "rebuild");
+            await _lab.KillOnEventAsync(runId, "node.ended", "rebuild");
             Log("[crash] server killed at node.ended of rebuild (slave broken)");
-            await StartServerAsync();
-            var journal = (await FinishAsync(runId))["journal"]!.AsArray();
+            await _lab.RestartAsync();
+            var journal = (await _lab.FinishAsync(runId))["journal"]!.AsArray();
             Assert.All(journal.Where(j => j!["status"]!.GetValue<string>() == "Succeeded").GroupBy(j => j!["nodeId"]!.GetValue<string>()), g => Assert.Single(g));
             var interrupted = journal.Where(j => j!["status"]!.GetValue<string>() == "Interrupted").Select(j => j!["nodeId"]!.GetValue<string>()).ToList();
             matrix.Add($"unplanned-failover-slave-broken × kill at node.ended rebuild → Completed; interrupted: {(interrupted.Count == 0 ? "none" : string.Join(", ", interrupted))}");
@@ -280,7 +193,7 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
 
     /// <summary>The server's current timeline (psql over ssh): a standby's WAL receiver's, a primary's WAL file name's.</summary>
     private async Task<int> TimelineAsync(string host) =>
-        Convert.ToInt32((await _pool.Host(_lab.Target(host, "silkcloud")).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-d", "appdb", "-c",
+        Convert.ToInt32((await _lab.Host(host).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-d", "appdb", "-c",
             "SELECT CASE WHEN pg_is_in_recovery() THEN (SELECT received_tli FROM pg_stat_wal_receiver)::bigint " +
             "ELSE ('x' || lpad(substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8), 16, '0'))::bit(64)::bigint END"))).Trim(), 10);
 
@@ -313,9 +226,9 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
     {
         var master = Address(masterHost);
         var slave = Address(slaveHost);
-        Assert.Equal(new[] { masterHost, slaveHost }, new[] { (await RolesAsync())["master"], (await RolesAsync())["slave"] });
-        Assert.Equal("f", (await _pool.Host(_lab.Target(masterHost, "silkcloud")).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-d", "appdb", "-c", "SELECT pg_is_in_recovery()"))).Trim());
-        Assert.Equal("t", (await _pool.Host(_lab.Target(slaveHost, "silkcloud")).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-d", "appdb", "-c", "SELECT pg_is_in_recovery()"))).Trim());
+        Assert.Equal(new[] { masterHost, slaveHost }, new[] { (await _lab.RolesAsync())["master"], (await _lab.RolesAsync())["slave"] });
+        Assert.Equal("f", (await _lab.Host(masterHost).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-d", "appdb", "-c", "SELECT pg_is_in_recovery()"))).Trim());
+        Assert.Equal("t", (await _lab.Host(slaveHost).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-d", "appdb", "-c", "SELECT pg_is_in_recovery()"))).Trim());
         foreach (var bouncer in new[] { master, slave })
         {
             await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder { Host = bouncer, Port = 6543, Database = "appdb", Username = "app", Password = password, Pooling = false, Timeout = 10, CommandTimeout = 10 }.ConnectionString);

@@ -1,0 +1,135 @@
+using System.Net.Http.Headers;
+using System.Runtime.Versioning;
+using System.Text.Json.Nodes;
+using PgHa.Lab;
+using PgHa.Remote;
+
+namespace PgHa.Server.Tests;
+
+/// <summary>
+/// The crash tests' setting: the lab up, a real server process (<see cref="ServerProcess"/>) on a store in a temporary
+/// folder with the lab cluster imported, an operator's and an approver's key. The process is SIGKILLed at a chosen
+/// event of a run's event stream and a new one is started on the same store.
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal sealed class ServerOnTheLab : IAsyncDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("pgha-crash-").FullName;
+    private IDisposable? _use;
+    private string _operator = "", _approver = "";
+
+    private ServerOnTheLab()
+    {
+    }
+
+    public LocalLab Lab { get; } = new(new LabOptions());
+    public SshConnectionPool Pool { get; } = new(new PgHa.Secrets.SecretRedactor());
+    public Dictionary<string, string> Secrets { get; private set; } = null!;
+    public ServerProcess Server { get; private set; } = null!;
+
+    public static async Task<ServerOnTheLab> StartAsync()
+    {
+        var lab = new ServerOnTheLab();
+        await lab.Lab.UpAsync();
+        lab._use = await lab.Lab.UseAsync();
+        lab.Secrets = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(lab.Lab.SecretsFile))!;
+        var keys = new Auth.ApiKeyFile(Path.Combine(lab._directory, "api-keys.json"));
+        lab._operator = keys.Create("olga", "operator");
+        lab._approver = keys.Create("bob", "approver");
+        await lab.RestartAsync();
+        using var op = lab.Operator();
+        var imported = await op.PostAsync("api/clusters", Http.Json(await File.ReadAllTextAsync(lab.Lab.InventoryFile)));
+        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
+        return lab;
+    }
+
+    /// <summary>A new server process on the same store (after a kill); it listens on a new port, so make new clients.</summary>
+    public async Task RestartAsync()
+    {
+        Server = new ServerProcess(_directory, Path.GetDirectoryName(new PgHa.Activities.ScriptOptions().ResolveScriptsDirectory())!,
+            new Dictionary<string, string> { ["PgHa__SecretsFile"] = Lab.SecretsFile });
+        await Server.StartAsync();
+    }
+
+    public HttpClient Operator() => Client(_operator);
+
+    public HttpClient Approver() => Client(_approver);
+
+    private HttpClient Client(string key)
+    {
+        var client = new HttpClient { BaseAddress = Server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>Starts a run and approves what it asks, as a second person, until it ends.</summary>
+    public async Task<JsonNode> RunToEndAsync(string runbook, object inputs)
+    {
+        using var op = Operator();
+        var runId = await op.StartRunAsync(new { runbook, cluster = "lab", inputs });
+        return await FinishAsync(runId);
+    }
+
+    /// <summary>Approves what the run asks, as a second person, until it ends; it must complete.</summary>
+    public async Task<JsonNode> FinishAsync(string runId)
+    {
+        using var op = Operator();
+        using var ap = Approver();
+        var run = await op.WaitForRunAsync(runId, r => Http.Ended(r) || Http.Waiting(r), TimeSpan.FromMinutes(10));
+        while (!Http.Ended(run))
+        {
+            var node = run["approvals"]!.AsArray().First(a => a!["decision"] is null)!["nodeId"]!.GetValue<string>();
+            var decided = await ap.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node, decision = "approve", comment = "crash test" }));
+            Assert.True(decided.IsSuccessStatusCode, await decided.Content.ReadAsStringAsync());
+            run = await op.WaitForRunAsync(runId, r => Http.Ended(r) || (Http.Waiting(r) && r["approvals"]!.AsArray().Any(a => a!["decision"] is null)), TimeSpan.FromMinutes(10));
+        }
+        Assert.True(Http.Status(run) == "Completed", $"{runId}: {run.ToJsonString()}");
+        return run;
+    }
+
+    /// <summary>
+    /// Kills the server the moment the run's event stream reports <paramref name="kind"/> for <paramref name="nodeId"/>
+    /// (and, when given, a message that <paramref name="message"/> accepts); returns that event's message.
+    /// </summary>
+    public async Task<string?> KillOnEventAsync(string runId, string kind, string nodeId, Func<string, bool>? message = null)
+    {
+        using var op = Operator();
+        op.Timeout = Timeout.InfiniteTimeSpan;
+        using var stream = await op.GetStreamAsync($"api/runs/{runId}/events");
+        using var reader = new StreamReader(stream);
+        string? eventKind = null;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        while (await reader.ReadLineAsync(deadline.Token) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) eventKind = line[7..];
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && eventKind == kind
+                     && JsonNode.Parse(line[6..]) is { } data && data["nodeId"]?.GetValue<string>() == nodeId
+                     && (message is null || message(data["message"]?.GetValue<string>() ?? "")))
+            {
+                await Server.KillAsync();
+                return data["message"]?.GetValue<string>();
+            }
+        }
+        throw new InvalidOperationException($"the event stream of {runId} ended before {kind} of {nodeId}");
+    }
+
+    public async Task<Dictionary<string, string>> RolesAsync()
+    {
+        using var op = Operator();
+        var cluster = await (await op.GetAsync("api/clusters/lab")).Body();
+        return cluster["roles"]!.AsObject().ToDictionary(r => r.Key, r => r.Value!.GetValue<string>());
+    }
+
+    public RemoteHost Host(string host, string user = "silkcloud") => Pool.Host(Lab.Target(host, user));
+
+    public static string Address(string host) => LabTopology.Hosts.Single(h => h.Name == host).Address;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Server is not null) await Server.DisposeAsync();
+        Pool.Dispose();
+        _use?.Dispose();
+        await Lab.DownAsync();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
