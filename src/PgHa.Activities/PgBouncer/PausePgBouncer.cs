@@ -17,7 +17,7 @@ public sealed record PausePgBouncerInput
     public int ResumeByItselfAfterSeconds { get; init; } = 60;
 }
 
-[Activity("PausePgBouncer", Description = "Arms a guard on each pgbouncer host that resumes it by itself after a budget, then PAUSEs each pgbouncer: clients keep their connections and new queries wait until RESUME. Already paused is success.",
+[Activity("PausePgBouncer", Description = "Arms a guard on every pgbouncer host that resumes it by itself after a budget, then PAUSEs every pgbouncer at once: clients keep their connections and new queries wait until RESUME. Already paused is success.",
     Category = "PgBouncer", Mutates = true, PlansInDryRun = true)]
 [ActivityOutput("paused", "pgbouncer host → { alreadyPaused, drainMs, closedSessions, resumesByItselfAt }.")]
 public sealed class PausePgBouncer : Activity<PausePgBouncerInput>
@@ -47,8 +47,15 @@ public sealed class PausePgBouncer : Activity<PausePgBouncerInput>
             return ActivityResult.Done();
         }
 
+        // Every guard first, then every PAUSE at once: a pgbouncer paused while another host's guard was still being
+        // armed would hold its clients that much longer. Nothing is paused when a guard cannot be armed.
         var scripts = HostScript.For(cluster, context);
-        var results = await HostFanOut.RunAsync(bouncers, context, (host, log) => PauseOneAsync(cluster, scripts, host, input, context, log));
+        var guards = await HostFanOut.RunAsync(bouncers, context, (host, log) => scripts.RunOrThrowAsync(host, GuardScript,
+            ["arm", GuardToken(context), input.ResumeByItselfAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(20), log, context));
+        if (guards.Any(g => !g.Succeeded))
+            return ActivityResult.Failed("no pgbouncer was paused: " + HostFanOut.Failures(guards));
+        var armedUntil = guards.ToDictionary(g => g.Host.Name, g => g.Value!.Values.GetValueOrDefault("armedUntil"));
+        var results = await HostFanOut.RunAsync(bouncers, context, (host, log) => PauseOneAsync(cluster, host, armedUntil[host.Name], input, context, log));
         var ok = results.Where(r => r.Succeeded).ToList();
         var outputs = new { paused = ok.ToDictionary(r => r.Host.Name, r => r.Value) };
         return ok.Count == results.Count ? ActivityResult.Done(outputs) : ActivityResult.Failed(HostFanOut.Failures(results), outputs);
@@ -57,13 +64,10 @@ public sealed class PausePgBouncer : Activity<PausePgBouncerInput>
     /// <summary>One guard per run: ResumePgBouncer disarms it with the same token.</summary>
     internal static string GuardToken(ActivityContext context) => context.RunId;
 
-    private static async Task<object> PauseOneAsync(ClusterHosts cluster, HostScript scripts, HostRef host, PausePgBouncerInput input,
+    private static async Task<object> PauseOneAsync(ClusterHosts cluster, HostRef host, string? armedUntil, PausePgBouncerInput input,
         ActivityContext context, Action<string> log)
     {
         var ct = context.CancellationToken;
-        // The guard first: if the server dies right after PAUSE, nothing else would ever RESUME this pgbouncer.
-        var armed = await scripts.RunOrThrowAsync(host, GuardScript, ["arm", GuardToken(context), input.ResumeByItselfAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-            TimeSpan.FromSeconds(20), log, context);
         var admin = cluster.PgBouncerAdmin(host);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var alreadyPaused = false;
@@ -84,7 +88,7 @@ public sealed class PausePgBouncer : Activity<PausePgBouncerInput>
             closed = await CloseOpenSessionsAsync(cluster, admin, log, ct);
         }
         log($"paused after {clock.ElapsedMilliseconds} ms{(closed > 0 ? $", {closed} session(s) still open after the drain budget were closed" : "")}");
-        return new { alreadyPaused, drainMs = clock.ElapsedMilliseconds, closedSessions = closed, resumesByItselfAt = armed.Values.GetValueOrDefault("armedUntil") };
+        return new { alreadyPaused, drainMs = clock.ElapsedMilliseconds, closedSessions = closed, resumesByItselfAt = armedUntil };
     }
 
     private static async Task<int> CloseOpenSessionsAsync(ClusterHosts cluster, PgBouncerAdmin admin, Action<string> log, CancellationToken ct)

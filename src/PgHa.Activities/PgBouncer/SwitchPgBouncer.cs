@@ -64,17 +64,18 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         var inventory = cluster.Inventory;
         var remote = cluster.Remote(host, HostAccount.Deploy);
         var iniPath = PgBouncerLayout.IniFile(inventory);
-        var (running, current) = await ReadStateAsync(remote, inventory, iniPath, ct);
-        var changed = current != ini;
-        log($"{iniPath}: {(changed ? "needs the new [databases]" : "already points at " + target.Address)}; pgbouncer {(running ? "running" : "not running")}");
-
         if (context.DryRun)
         {
-            if (changed) context.Plan($"{host.Name}: write {iniPath} with\n{PgBouncerLayout.Config(inventory, target.Address).RenderDatabasesSection()}");
-            context.Plan(running ? $"{host.Name}: {(input.Mode == "pause" ? "PAUSE, RELOAD, RESUME" : "RELOAD")} on the admin console" : $"{host.Name}: start {PgBouncerLayout.Binary} -d {iniPath}");
-            return new { changed, started = false, verified = false };
+            var (wasRunning, current) = await ReadStateAsync(remote, inventory, iniPath, ct);
+            var differs = current != ini;
+            log($"{iniPath}: {(differs ? "needs the new [databases]" : "already points at " + target.Address)}; pgbouncer {(wasRunning ? "running" : "not running")}");
+            if (differs) context.Plan($"{host.Name}: write {iniPath} with\n{PgBouncerLayout.Config(inventory, target.Address).RenderDatabasesSection()}");
+            context.Plan(wasRunning ? $"{host.Name}: {(input.Mode == "pause" ? "PAUSE, RELOAD, RESUME" : "RELOAD")} on the admin console" : $"{host.Name}: start {PgBouncerLayout.Binary} -d {iniPath}");
+            return new { changed = differs, started = false, verified = false };
         }
 
+        // pgbouncer reads the file only at RELOAD (or start), so it is written first, in the same round trip as the check.
+        var (running, changed) = await EnsureIniAsync(remote, inventory, iniPath, ini, target, log, ct);
         bool started;
         if (running && input.Mode == "pause")
         {
@@ -87,7 +88,6 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
             await admin.PauseAsync(null, TimeSpan.FromSeconds(Math.Max(1, input.DrainTimeoutSeconds)), ct);
             try
             {
-                if (changed) await WriteIniAsync(remote, iniPath, ini, log, ct);
                 log("RELOAD");
                 await admin.ReloadAsync(ct);
             }
@@ -99,7 +99,7 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
             }
             await PgBouncerRoutes.RequireConfiguredAsync(cluster, host, target, ct);
         }
-        else started = await PointAtAsync(cluster, host, target, ini, running, changed, log, ct);
+        else started = await PointAtAsync(cluster, host, target, running, changed, log, ct);
         if (input.Mode == "paused")
         {
             // A client connecting now would wait for RESUME; ResumePgBouncer (expectTarget) verifies the route through it.
@@ -118,29 +118,25 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
     internal static async Task<bool> PointAtAsync(ClusterHosts cluster, HostRef host, HostRef target, Action<string> log, CancellationToken ct)
     {
         var ini = PgBouncerLayout.Config(cluster.Inventory, target.Address).RenderIni();
-        var (running, current) = await ReadStateAsync(cluster.Remote(host, HostAccount.Deploy), cluster.Inventory, PgBouncerLayout.IniFile(cluster.Inventory), ct);
-        return await PointAtAsync(cluster, host, target, ini, running, current != ini, log, ct);
+        var (running, changed) = await EnsureIniAsync(cluster.Remote(host, HostAccount.Deploy), cluster.Inventory, PgBouncerLayout.IniFile(cluster.Inventory), ini, target, log, ct);
+        return await PointAtAsync(cluster, host, target, running, changed, log, ct);
     }
 
-    private static async Task<bool> PointAtAsync(ClusterHosts cluster, HostRef host, HostRef target, string ini, bool running, bool changed,
+    private static async Task<bool> PointAtAsync(ClusterHosts cluster, HostRef host, HostRef target, bool running, bool changed,
         Action<string> log, CancellationToken ct)
     {
-        var remote = cluster.Remote(host, HostAccount.Deploy);
-        var iniPath = PgBouncerLayout.IniFile(cluster.Inventory);
         var started = false;
         if (!running)
         {
-            await WriteIniAsync(remote, iniPath, ini, log, ct);
-            var start = new RemoteCommand { Program = PgBouncerLayout.Binary, Arguments = ["-d", iniPath], Timeout = TimeSpan.FromSeconds(30) };
+            var start = new RemoteCommand { Program = PgBouncerLayout.Binary, Arguments = ["-d", PgBouncerLayout.IniFile(cluster.Inventory)], Timeout = TimeSpan.FromSeconds(30) };
             log("$ " + start.Describe());
-            await remote.RunAsync(start, line => log(line.Text), ct);
+            await cluster.Remote(host, HostAccount.Deploy).RunAsync(start, line => log(line.Text), ct);
             started = true;
             await WaitForAdminAsync(cluster.PgBouncerAdmin(host), TimeSpan.FromSeconds(15), ct);
         }
         else if (changed || !await PgBouncerRoutes.IsConfiguredAsync(cluster, host, target, ct))
         {
             // Also when only the RELOAD is missing: an attempt that died between writing the ini and RELOAD left it so.
-            if (changed) await WriteIniAsync(remote, iniPath, ini, log, ct);
             log("RELOAD");
             await cluster.PgBouncerAdmin(host).ReloadAsync(ct);
         }
@@ -151,24 +147,40 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
     // One round trip (it may run inside a pause): is pgbouncer running, and what does its ini say now.
     private static async Task<(bool Running, string? Ini)> ReadStateAsync(RemoteHost remote, PgHa.Clusters.ClusterInventory inventory, string iniPath, CancellationToken ct)
     {
-        var pid = ShellQuoting.Quote(PgBouncerLayout.PidFile(inventory));
         var result = await remote.RunAsync(RemoteCommand.Bash(
-            $"if pid=$(cat -- {pid} 2>/dev/null) && [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null && grep -q pgbouncer \"/proc/$pid/cmdline\"; then echo running; else echo stopped; fi; " +
+            RunningProbe(inventory) + "\n" +
             $"cat -- {ShellQuoting.Quote(iniPath)} 2>/dev/null || echo PGHA_NO_INI") with { Timeout = TimeSpan.FromSeconds(30) }, null, ct);
         var firstLine = result.StdOut.IndexOf('\n');
         var rest = firstLine < 0 ? "" : result.StdOut[(firstLine + 1)..];
         return (result.StdOut.StartsWith("running\n", StringComparison.Ordinal), rest.EndsWith("PGHA_NO_INI\n", StringComparison.Ordinal) ? null : rest);
     }
 
-    // Written in one round trip as temp file + rename, so pgbouncer never reads half a config. The renderer refuses
-    // line breaks inside values, so no line of the ini can end the here-document early.
-    private static async Task WriteIniAsync(RemoteHost remote, string iniPath, string ini, Action<string> log, CancellationToken ct)
+    // One round trip (it may run inside a pause): is pgbouncer running, and the ini written as temp file + rename (so
+    // pgbouncer never reads half a config) unless it already holds exactly this. The renderer refuses line breaks inside
+    // values, so no line of the ini can end the here-document early.
+    private static async Task<(bool Running, bool Changed)> EnsureIniAsync(RemoteHost remote, PgHa.Clusters.ClusterInventory inventory, string iniPath, string ini,
+        HostRef target, Action<string> log, CancellationToken ct)
     {
-        var target = ShellQuoting.Quote(iniPath);
-        await remote.RunAsync(RemoteCommand.Bash(
-            $"tmp=$(mktemp \"$(dirname -- {target})/.pgbouncer.ini.XXXXXX\") && cat >\"$tmp\" <<'PGHA_INI' && chmod 640 \"$tmp\" && mv -f -- \"$tmp\" {target}\n{ini}PGHA_INI\n")
+        var file = ShellQuoting.Quote(iniPath);
+        var result = await remote.RunAsync(RemoteCommand.Bash(
+            RunningProbe(inventory) + "\n" +
+            $"tmp=$(mktemp \"$(dirname -- {file})/.pgbouncer.ini.XXXXXX\") && cat >\"$tmp\" <<'PGHA_INI' || exit 1\n{ini}PGHA_INI\n" +
+            $"if cmp -s -- \"$tmp\" {file}; then rm -f -- \"$tmp\"; echo same; else chmod 640 \"$tmp\" && mv -f -- \"$tmp\" {file} && echo wrote; fi\n")
             with { Timeout = TimeSpan.FromSeconds(30) }, null, ct);
-        log($"wrote {iniPath}");
+        var lines = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (lines is not [var state, var written])
+            throw new InvalidOperationException($"writing {iniPath} on {remote.Name} answered '{result.StdOut.Trim()}', not its state and whether it wrote");
+        var running = state == "running";
+        var changed = written == "wrote";
+        log($"{iniPath}: {(changed ? "wrote the new [databases]" : "already points at " + target.Address)}; pgbouncer {(running ? "running" : "not running")}");
+        return (running, changed);
+    }
+
+    // Prints running or stopped: the pid file names a live pgbouncer process.
+    private static string RunningProbe(PgHa.Clusters.ClusterInventory inventory)
+    {
+        var pid = ShellQuoting.Quote(PgBouncerLayout.PidFile(inventory));
+        return $"if pid=$(cat -- {pid} 2>/dev/null) && [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null && grep -q pgbouncer \"/proc/$pid/cmdline\"; then echo running; else echo stopped; fi";
     }
 
     private static async Task WaitForAdminAsync(PgBouncerAdmin admin, TimeSpan timeout, CancellationToken ct)
