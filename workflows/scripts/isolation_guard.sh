@@ -1,8 +1,9 @@
 #!/bin/bash
 # Split-brain guard on each PostgreSQL host, started by cron every minute (one instance; the others exit at once).
-# While this host is a primary it checks twice a second that it can still reach one of its peers (the other database
-# hosts: a TCP connect to their PostgreSQL port that is accepted or refused; only silence counts as unreachable, so a
-# peer whose PostgreSQL is down still counts). After ISOLATION_PAUSE_SECONDS (2) without any, it PAUSEs its own pgbouncer (SIGUSR1): a
+# While this host is a primary it checks about four times a second that it can still reach one of its peers (the other
+# database hosts, probed at once: a TCP connect to their PostgreSQL port that is accepted or refused; only silence counts
+# as unreachable, so a peer whose PostgreSQL is down still counts). When none has answered for ISOLATION_PAUSE_SECONDS
+# (2, timed from the first unanswered probe, in milliseconds) it PAUSEs its own pgbouncer (SIGUSR1): a
 # master cut off the network stops taking writes through pgbouncer before anyone can promote its standby (the standby
 # notices the loss only after wal_receiver_timeout, 5 s). When a peer answers again it RESUMEs (SIGUSR2) only if the
 # other host of the streaming pair is not a primary: if it is, a failover happened, and the pending fence stops this
@@ -18,7 +19,8 @@ exec 9>"$dir/lock"
 flock -n 9 || exit 0
 echo $$ >"$dir/pid"
 
-limit=${ISOLATION_PAUSE_SECONDS:-2}
+limit_ms=$(( ${ISOLATION_PAUSE_SECONDS:-2} * 1000 ))
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $(( t / 1000 )); }
 # A wedged local server must not stall the loop: every psql here gives up after 2 s.
 export PGCONNECT_TIMEOUT=2
 peers=() standbys=()
@@ -34,13 +36,20 @@ reaches() {
 peer_is_primary() {
     [ "$(timeout 2 psql -X -w -qAt -d "host=$1 port=$DB_PORT user=$LONDISTE_USER dbname=postgres connect_timeout=1" -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]
 }
+# The first peer that answers, all probed at once (one silent peer must not delay the verdict on the others).
+reachable_peer() {
+    local i pids=()
+    for i in "${!peers[@]}"; do reaches "${peers[$i]}" & pids[i]=$!; done
+    for i in "${!pids[@]}"; do wait "${pids[$i]}" && { echo "${peers[$i]}"; return 0; }; done
+    return 1
+}
 say() { log "$*"; logger -t pgha-isolation-guard "$*" 2>/dev/null || true; }
 
 alone_since=0
 while true; do
     if [ -e "$paused_file" ] || [ "$(live_role)" = primary ]; then
-        reachable=
-        for p in "${peers[@]}"; do if reaches "$p"; then reachable=$p; break; fi; done
+        probed_at=$(now_ms)
+        reachable=$(reachable_peer || true)
         if [ -n "$reachable" ]; then
             alone_since=0
             if [ -e "$paused_file" ]; then
@@ -53,15 +62,15 @@ while true; do
                 fi
             fi
         elif [ ! -e "$paused_file" ]; then
-            (( alone_since > 0 )) || alone_since=$SECONDS
-            if (( SECONDS - alone_since >= limit )); then
+            (( alone_since > 0 )) || alone_since=$probed_at
+            if (( $(now_ms) - alone_since >= limit_ms )); then
                 pid_alive "$PGBOUNCER_PID" pgbouncer && kill -USR1 "$(cat "$PGBOUNCER_PID")"
                 date -u +%Y-%m-%dT%H:%M:%SZ >"$paused_file"
-                say "no peer (${peers[*]}) reachable for ${limit}s while primary: pgbouncer on $THIS_HOST_NAME paused (split-brain guard)"
+                say "no peer (${peers[*]}) reachable for $(( $(now_ms) - alone_since )) ms while primary: pgbouncer on $THIS_HOST_NAME paused (split-brain guard)"
             fi
         fi
     else
         alone_since=0
     fi
-    sleep 0.5
+    sleep 0.25
 done
