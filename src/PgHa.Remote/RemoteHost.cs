@@ -92,7 +92,8 @@ public sealed partial class RemoteHost
         catch (OperationCanceledException)
         {
             var reached = await KillProcessGroupAsync(await AnnouncedGroupAsync(processGroup.Task, errPump).ConfigureAwait(false), command.Sudo).ConfigureAwait(false);
-            try { ssh.CancelAsync(forceKill: true, millisecondsTimeout: 2000); } catch (Exception) { /* already finished */ }
+            try { await DedicatedThread.RunAsync(() => ssh.CancelAsync(forceKill: true, millisecondsTimeout: 2000)).ConfigureAwait(false); }
+            catch (Exception) { /* already finished */ }
             ct.ThrowIfCancellationRequested();
             if (!reached)
             {
@@ -154,7 +155,8 @@ public sealed partial class RemoteHost
             try
             {
                 ssh = client.CreateCommand(commandLine, Encoding.UTF8);
-                return (client, ssh, ssh.ExecuteAsync(CancellationToken.None));
+                var command = ssh;
+                return (client, ssh, await DedicatedThread.StartAsync(() => command.ExecuteAsync(CancellationToken.None)).ConfigureAwait(false));
             }
             // A channel that never opens (SshOperationTimeoutException) means the pooled connection only looks open:
             // the link or the host went away since it was last used.
@@ -234,7 +236,7 @@ public sealed partial class RemoteHost
             var client = await _pool.ShellAsync(Target, CancellationToken.None).WaitAsync(KillGrace).ConfigureAwait(false);
             using var kill = client.CreateCommand(announced ? (sudo ? "sudo -n " : "") + "kill -KILL -- -" + pgid.ToString(CultureInfo.InvariantCulture) : "true");
             kill.CommandTimeout = KillGrace;
-            await kill.ExecuteAsync(CancellationToken.None).ConfigureAwait(false);
+            await DedicatedThread.RunAsync(() => kill.ExecuteAsync(CancellationToken.None)).ConfigureAwait(false);
             if (announced) _logger.LogInformation("Killed process group {ProcessGroup} on {Host}", pgid, Name);
             return true;
         }

@@ -142,12 +142,12 @@ public sealed partial class RemoteHost
         var sftp = await _pool.SftpAsync(Target, ct).ConfigureAwait(false);
         try
         {
-            sftp.ChangePermissions(tempPath, short.Parse(octal, CultureInfo.InvariantCulture));
+            await DedicatedThread.RunAsync(() => sftp.ChangePermissions(tempPath, short.Parse(octal, CultureInfo.InvariantCulture))).ConfigureAwait(false);
             if (options.Owner is not null)
                 await RunAsync(new RemoteCommand { Program = "chown", Arguments = ["--", options.Owner, tempPath], Sudo = true, Timeout = options.Timeout }, null, ct).ConfigureAwait(false);
             // posix-rename replaces the target atomically: readers see the old file or the new one, never half of it.
             // (RenameFileAsync is plain SFTP rename, which refuses an existing target.)
-            await Task.Run(() => sftp.RenameFile(tempPath, remote, isPosix: true), ct).ConfigureAwait(false);
+            await DedicatedThread.RunAsync(() => sftp.RenameFile(tempPath, remote, isPosix: true)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or IOException or RemoteException)
         {

@@ -50,16 +50,22 @@ public sealed class HeldConnectionWriter : IAsyncDisposable
     }
 
     /// <summary>The longest time between two acknowledged commits since <paramref name="from"/>.</summary>
-    public TimeSpan LongestGap(TimeSpan from = default)
+    public TimeSpan LongestGap(TimeSpan from = default) => LongestGapWithStart(from).Length;
+
+    /// <summary>The longest gap since <paramref name="from"/> and the acknowledgement it starts after (this writer's clock).</summary>
+    public (TimeSpan Start, TimeSpan Length) LongestGapWithStart(TimeSpan from = default)
     {
         lock (Acknowledged)
         {
             var times = Acknowledged.Where(a => a.At >= from).Select(a => a.At).ToList();
-            return times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty().Max();
+            return times.Zip(times.Skip(1), (a, b) => (a, b - a)).DefaultIfEmpty().MaxBy(g => g.Item2);
         }
     }
 
     public TimeSpan Now => _clock.Elapsed;
+
+    /// <summary>A moment on this writer's clock as wall-clock time (UTC).</summary>
+    public DateTime WallClock(TimeSpan at) => _startedAt + at;
 
     /// <summary>A wall-clock moment (a node's start, say) on this writer's clock.</summary>
     public TimeSpan OnClock(DateTime utc) => utc - _startedAt;

@@ -11,6 +11,8 @@ namespace PgHa.FailoverBenchmarks;
 /// </summary>
 internal static class PlannedBenchmark
 {
+    private static readonly string[] PauseWindow = ["pause", "stop-master", "slave-has-checkpoint", "promote", "switch", "resume"];
+
     public static async Task RunAsync(LabDeploymentFixture lab, int runsPerDirection, IReadOnlyList<string> modes)
     {
         var rows = new List<Row>();
@@ -31,7 +33,9 @@ internal static class PlannedBenchmark
             {
                 var direction = i % 2 == 0 ? "failover" : "failback";
                 var from = writers[0].Now;
+                var heartbeat = Heartbeat.Start();
                 var (run, took) = await lab.RunAsync("planned-failover", TimeSpan.FromMinutes(10));
+                var stall = await heartbeat.StopAsync();
                 Bench.Require((run, took), $"{mode} {direction} {i / 2 + 1}");
                 foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(30));
                 var master = (await clusters.GetAsync("lab"))!.HostForRole("master")!.Address;
@@ -45,6 +49,11 @@ internal static class PlannedBenchmark
                     (resume.StartedAt!.Value - pause.StartedAt!.Value).TotalMilliseconds);
                 rows.Add(row);
                 Console.WriteLine($"{row.Mode,-11} {row.Direction,-8} #{row.Number}  gap {row.GapMs,6:0} ms  failed {row.Failed,3}  lost {row.Lost,3}  run {row.RunSeconds,5:0.0} s  pause->resume {row.PauseToResumeMs,5:0} ms");
+                // Where the pause window goes: each node's own time in it.
+                Console.WriteLine("    " + string.Join("  ", PauseWindow.Select(id => run.Nodes.Single(n => n.NodeId == id))
+                    .Select(n => $"{n.NodeId} {(n.EndedAt!.Value - n.StartedAt!.Value).TotalMilliseconds:0}")) + " (ms); longest gaps start " +
+                    string.Join(", ", writers.Select(w => $"{(w.LongestGapWithStart(from).Start - w.OnClock(pause.StartedAt!.Value)).TotalMilliseconds:0} ms")) + " after the pause node's start; " +
+                    $"this process stalled up to {stall.Longest.TotalMilliseconds:0} ms ({(stall.At - pause.StartedAt!.Value).TotalMilliseconds:0} ms after the pause node's start)");
             }
         }
 
