@@ -3,22 +3,25 @@ namespace PgHa.FailoverBenchmarks;
 /// <summary>
 /// Measures how long this process stops running its tasks (a 5 ms timer that fires late): the held-connection writers
 /// live in this process, so a gap that coincides with a stall of the process is the client's, not the database's.
+/// (The engine runs in this process too, so such a stall inside the pause window lengthens the window itself.)
 /// </summary>
 internal sealed class Heartbeat
 {
     private readonly CancellationTokenSource _stop = new();
+    private readonly TimeSpan _gcPauseBefore = GC.GetTotalPauseDuration();
     private readonly Task<(TimeSpan Longest, DateTime At)> _loop;
 
     private Heartbeat() => _loop = Task.Run(LoopAsync);
 
     public static Heartbeat Start() => new();
 
-    public async Task<(TimeSpan Longest, DateTime At)> StopAsync()
+    /// <summary>The longest stall and when it began, and how long garbage collections paused the process meanwhile.</summary>
+    public async Task<(TimeSpan Longest, DateTime At, TimeSpan GcPauses)> StopAsync()
     {
         await _stop.CancelAsync();
-        var worst = await _loop;
+        var (longest, at) = await _loop;
         _stop.Dispose();
-        return worst;
+        return (longest, at, GC.GetTotalPauseDuration() - _gcPauseBefore);
     }
 
     private async Task<(TimeSpan Longest, DateTime At)> LoopAsync()

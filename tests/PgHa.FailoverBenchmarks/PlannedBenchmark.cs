@@ -53,7 +53,8 @@ internal static class PlannedBenchmark
                 Console.WriteLine("    " + string.Join("  ", PauseWindow.Select(id => run.Nodes.Single(n => n.NodeId == id))
                     .Select(n => $"{n.NodeId} {(n.EndedAt!.Value - n.StartedAt!.Value).TotalMilliseconds:0}")) + " (ms); longest gaps start " +
                     string.Join(", ", writers.Select(w => $"{(w.LongestGapWithStart(from).Start - w.OnClock(pause.StartedAt!.Value)).TotalMilliseconds:0} ms")) + " after the pause node's start; " +
-                    $"this process stalled up to {stall.Longest.TotalMilliseconds:0} ms ({(stall.At - pause.StartedAt!.Value).TotalMilliseconds:0} ms after the pause node's start)");
+                    $"this process stalled up to {stall.Longest.TotalMilliseconds:0} ms ({(stall.At - pause.StartedAt!.Value).TotalMilliseconds:0} ms after the pause node's start), " +
+                    $"GC pauses {stall.GcPauses.TotalMilliseconds:0} ms in the run");
             }
         }
 
