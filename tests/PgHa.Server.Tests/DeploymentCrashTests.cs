@@ -53,7 +53,7 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
         var matrix = new List<string>();
         foreach (var runbook in Runbooks)
         {
-            var definition = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(WorkflowsDirectory, runbook + ".json")))!;
+            var definition = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(ServerOnTheLab.WorkflowsDirectory, runbook + ".json")))!;
             var targets = definition["nodes"]!.AsArray().Where(n => mutates[n!["activity"]!.GetValue<string>()]).Select(n => n!["id"]!.GetValue<string>()).ToList();
             string runId;
             using (var op = _lab.Operator()) runId = await op.StartRunAsync(new { runbook, cluster = "lab", inputs = new { } });
@@ -114,18 +114,9 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
     /// </summary>
     private async Task<string?> KillInsideAsync(string runId, string node)
     {
-        using var op = _lab.Operator();
         using var ap = _lab.Approver();
-        op.Timeout = Timeout.InfiniteTimeSpan;
-        using var stream = await op.GetStreamAsync($"api/runs/{runId}/events");
-        using var reader = new StreamReader(stream);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        string? kind = null;
-        while (await reader.ReadLineAsync(deadline.Token) is { } line)
+        await foreach (var (kind, data) in _lab.EventsAsync(runId, TimeSpan.FromMinutes(10)))
         {
-            if (line.StartsWith("event: ", StringComparison.Ordinal)) { kind = line[7..]; continue; }
-            if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
-            var data = JsonNode.Parse(line[6..])!;
             switch (kind)
             {
                 case "snapshot":
@@ -135,10 +126,10 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
                     var seen = (running?["log"]?.GetValue<string>() ?? "").Split('\n').FirstOrDefault(IsHostOutput);
                     if (seen is not null) { await _lab.Server.KillAsync(); return seen; }
                     foreach (var open in data["approvals"]!.AsArray().Where(a => a!["decision"] is null))
-                        await ApproveAsync(ap, runId, open!["nodeId"]!.GetValue<string>());
+                        await ServerOnTheLab.ApproveAsync(ap, runId, open!["nodeId"]!.GetValue<string>());
                     break;
                 case "approval.requested":
-                    await ApproveAsync(ap, runId, data["nodeId"]!.GetValue<string>());
+                    await ServerOnTheLab.ApproveAsync(ap, runId, data["nodeId"]!.GetValue<string>());
                     break;
                 case "node.log" when data["nodeId"]?.GetValue<string>() == node && IsHostOutput(data["message"]?.GetValue<string>() ?? ""):
                     await _lab.Server.KillAsync();
@@ -148,12 +139,6 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
             }
         }
         throw new InvalidOperationException($"the event stream of {runId} ended before node {node} ran");
-    }
-
-    private static async Task ApproveAsync(HttpClient approver, string runId, string node)
-    {
-        var decided = await approver.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node, decision = "approve", comment = "crash matrix" }));
-        Assert.True(decided.IsSuccessStatusCode, await decided.Content.ReadAsStringAsync());
     }
 
     /// <summary>A line the host printed, not the activity's own note of the command it runs or of the upload before it.</summary>
@@ -217,10 +202,7 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
         }
     }
 
-    private async Task<string> Psql(string role, string sql) =>
-        (await _lab.Host(_inventory.HostForRole(role)!.Name).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-d", "appdb", "-c", sql))).Trim();
+    private Task<string> Psql(string role, string sql) => _lab.PsqlAsync(_inventory.HostForRole(role)!.Name, sql);
 
     private static string Shorten(string line) => line.Length <= 80 ? line : line[..77] + "...";
-
-    private static string WorkflowsDirectory => Path.GetDirectoryName(new PgHa.Activities.ScriptOptions().ResolveScriptsDirectory())!;
 }

@@ -193,9 +193,9 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
 
     /// <summary>The server's current timeline (psql over ssh): a standby's WAL receiver's, a primary's WAL file name's.</summary>
     private async Task<int> TimelineAsync(string host) =>
-        Convert.ToInt32((await _lab.Host(host).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-d", "appdb", "-c",
+        Convert.ToInt32(await _lab.PsqlAsync(host,
             "SELECT CASE WHEN pg_is_in_recovery() THEN (SELECT received_tli FROM pg_stat_wal_receiver)::bigint " +
-            "ELSE ('x' || lpad(substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8), 16, '0'))::bit(64)::bigint END"))).Trim(), 10);
+            "ELSE ('x' || lpad(substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8), 16, '0'))::bit(64)::bigint END"), 10);
 
     private const string PauseWindowRunbook = """
         { "id": "crash-pause-window", "version": 1, "name": "Pause both pgbouncers, wait, resume", "start": "pause",
@@ -227,8 +227,8 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
         var master = Address(masterHost);
         var slave = Address(slaveHost);
         Assert.Equal(new[] { masterHost, slaveHost }, new[] { (await _lab.RolesAsync())["master"], (await _lab.RolesAsync())["slave"] });
-        Assert.Equal("f", (await _lab.Host(masterHost).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-d", "appdb", "-c", "SELECT pg_is_in_recovery()"))).Trim());
-        Assert.Equal("t", (await _lab.Host(slaveHost).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-d", "appdb", "-c", "SELECT pg_is_in_recovery()"))).Trim());
+        Assert.Equal("f", await _lab.PsqlAsync(masterHost, "SELECT pg_is_in_recovery()"));
+        Assert.Equal("t", await _lab.PsqlAsync(slaveHost, "SELECT pg_is_in_recovery()"));
         foreach (var bouncer in new[] { master, slave })
         {
             await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder { Host = bouncer, Port = 6543, Database = "appdb", Username = "app", Password = password, Pooling = false, Timeout = 10, CommandTimeout = 10 }.ConnectionString);

@@ -27,6 +27,9 @@ internal sealed class ServerOnTheLab : IAsyncDisposable
     public Dictionary<string, string> Secrets { get; private set; } = null!;
     public ServerProcess Server { get; private set; } = null!;
 
+    /// <summary>The repository's workflows/ folder: the runbooks the server loads, the scripts it runs on the hosts.</summary>
+    public static string WorkflowsDirectory => Path.GetDirectoryName(new PgHa.Activities.ScriptOptions().ResolveScriptsDirectory())!;
+
     public static async Task<ServerOnTheLab> StartAsync()
     {
         var lab = new ServerOnTheLab();
@@ -46,8 +49,7 @@ internal sealed class ServerOnTheLab : IAsyncDisposable
     /// <summary>A new server process on the same store (after a kill); it listens on a new port, so make new clients.</summary>
     public async Task RestartAsync()
     {
-        Server = new ServerProcess(_directory, Path.GetDirectoryName(new PgHa.Activities.ScriptOptions().ResolveScriptsDirectory())!,
-            new Dictionary<string, string> { ["PgHa__SecretsFile"] = Lab.SecretsFile });
+        Server = new ServerProcess(_directory, WorkflowsDirectory, new Dictionary<string, string> { ["PgHa__SecretsFile"] = Lab.SecretsFile });
         await Server.StartAsync();
     }
 
@@ -78,37 +80,44 @@ internal sealed class ServerOnTheLab : IAsyncDisposable
         var run = await op.WaitForRunAsync(runId, r => Http.Ended(r) || Http.Waiting(r), TimeSpan.FromMinutes(10));
         while (!Http.Ended(run))
         {
-            var node = run["approvals"]!.AsArray().First(a => a!["decision"] is null)!["nodeId"]!.GetValue<string>();
-            var decided = await ap.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node, decision = "approve", comment = "crash test" }));
-            Assert.True(decided.IsSuccessStatusCode, await decided.Content.ReadAsStringAsync());
+            await ApproveAsync(ap, runId, run["approvals"]!.AsArray().First(a => a!["decision"] is null)!["nodeId"]!.GetValue<string>());
             run = await op.WaitForRunAsync(runId, r => Http.Ended(r) || (Http.Waiting(r) && r["approvals"]!.AsArray().Any(a => a!["decision"] is null)), TimeSpan.FromMinutes(10));
         }
         Assert.True(Http.Status(run) == "Completed", $"{runId}: {run.ToJsonString()}");
         return run;
     }
 
-    /// <summary>
-    /// Kills the server the moment the run's event stream reports <paramref name="kind"/> for <paramref name="nodeId"/>
-    /// (and, when given, a message that <paramref name="message"/> accepts); returns that event's message.
-    /// </summary>
-    public async Task<string?> KillOnEventAsync(string runId, string kind, string nodeId, Func<string, bool>? message = null)
+    /// <summary>Approves the run's open approval at <paramref name="node"/>, as the approver (a second person).</summary>
+    public static async Task ApproveAsync(HttpClient approver, string runId, string node)
+    {
+        var decided = await approver.PostAsync($"api/runs/{runId}/approvals", Http.Json(new { node, decision = "approve", comment = "crash test" }));
+        Assert.True(decided.IsSuccessStatusCode, await decided.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The run's event stream as (kind, data) pairs, beginning with its snapshot; ends with the run or <paramref name="patience"/>.</summary>
+    public async IAsyncEnumerable<(string Kind, JsonNode Data)> EventsAsync(string runId, TimeSpan patience)
     {
         using var op = Operator();
         op.Timeout = Timeout.InfiniteTimeSpan;
         using var stream = await op.GetStreamAsync($"api/runs/{runId}/events");
         using var reader = new StreamReader(stream);
-        string? eventKind = null;
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        using var deadline = new CancellationTokenSource(patience);
+        var kind = "";
         while (await reader.ReadLineAsync(deadline.Token) is { } line)
         {
-            if (line.StartsWith("event: ", StringComparison.Ordinal)) eventKind = line[7..];
-            else if (line.StartsWith("data: ", StringComparison.Ordinal) && eventKind == kind
-                     && JsonNode.Parse(line[6..]) is { } data && data["nodeId"]?.GetValue<string>() == nodeId
-                     && (message is null || message(data["message"]?.GetValue<string>() ?? "")))
-            {
-                await Server.KillAsync();
-                return data["message"]?.GetValue<string>();
-            }
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) kind = line[7..];
+            else if (line.StartsWith("data: ", StringComparison.Ordinal)) yield return (kind, JsonNode.Parse(line[6..])!);
+        }
+    }
+
+    /// <summary>Kills the server the moment the run's event stream reports <paramref name="kind"/> for <paramref name="nodeId"/>.</summary>
+    public async Task KillOnEventAsync(string runId, string kind, string nodeId)
+    {
+        await foreach (var e in EventsAsync(runId, TimeSpan.FromMinutes(5)))
+        {
+            if (e.Kind != kind || e.Data["nodeId"]?.GetValue<string>() != nodeId) continue;
+            await Server.KillAsync();
+            return;
         }
         throw new InvalidOperationException($"the event stream of {runId} ended before {kind} of {nodeId}");
     }
@@ -121,6 +130,10 @@ internal sealed class ServerOnTheLab : IAsyncDisposable
     }
 
     public RemoteHost Host(string host, string user = "silkcloud") => Pool.Host(Lab.Target(host, user));
+
+    /// <summary>What a DBA's psql on the host says (as silkcloud, database appdb), trimmed.</summary>
+    public async Task<string> PsqlAsync(string host, string sql) =>
+        (await Host(host).ReadAsync(RemoteCommand.Run("psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-d", "appdb", "-c", sql))).Trim();
 
     public static string Address(string host) => LabTopology.Hosts.Single(h => h.Name == host).Address;
 
