@@ -63,10 +63,11 @@ while true; do
             fi
         elif [ ! -e "$paused_file" ]; then
             (( alone_since > 0 )) || alone_since=$probed_at
-            if (( $(now_ms) - alone_since >= limit_ms )); then
+            alone_ms=$(( $(now_ms) - alone_since ))
+            if (( alone_ms >= limit_ms )); then
                 pid_alive "$PGBOUNCER_PID" pgbouncer && kill -USR1 "$(cat "$PGBOUNCER_PID")"
                 date -u +%Y-%m-%dT%H:%M:%SZ >"$paused_file"
-                say "no peer (${peers[*]}) reachable for $(( $(now_ms) - alone_since )) ms while primary: pgbouncer on $THIS_HOST_NAME paused (split-brain guard)"
+                say "no peer (${peers[*]}) reachable for $alone_ms ms while primary: pgbouncer on $THIS_HOST_NAME paused (split-brain guard)"
             fi
         fi
     else
