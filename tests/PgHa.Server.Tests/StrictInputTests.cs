@@ -66,6 +66,24 @@ public sealed class StrictInputTests(ServerHost server) : IClassFixture<ServerHo
         Assert.NotEmpty(empty.FieldErrors("$"));
     }
 
+    [Theory]
+    [InlineData("/api/runs/%00")]
+    [InlineData("/api/runbooks/a%00b/versions")]
+    public async Task A_null_byte_in_the_path_gets_a_problem_document(string path)
+    {
+        // Raw bytes on the socket: HttpClient may re-encode a path, a hostile client does not.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
+        await using var stream = tcp.GetStream();
+        var request = $"GET {path} HTTP/1.1\r\nHost: {server.BaseAddress.Authority}\r\nAuthorization: Bearer {server.Keys["operator"]}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        var response = await new StreamReader(stream).ReadToEndAsync();
+        Assert.StartsWith("HTTP/1.1 400", response);
+        Assert.Contains("application/problem+json", response);
+        Assert.Contains("\"status\":400", response);
+        Assert.DoesNotContain("System.", response);
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task The_store_and_the_logs_are_not_readable_by_others_and_dot_pgha_is_ignored_everywhere()

@@ -24,7 +24,11 @@ public static class PgHaServer
         var settings = ServerSettings.From(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddSingleton(settings);
         // Enforced by Kestrel while the body is read, so chunked bodies are bounded as well as announced ones.
-        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(o =>
+        {
+            o.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
+            o.ConfigureEndpointDefaults(RejectedRequestProblems.Use);
+        });
         AddLogging(builder, settings);
 
         builder.Services.AddRunbookEngine(settings.Store, o =>
