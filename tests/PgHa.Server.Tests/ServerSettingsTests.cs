@@ -26,4 +26,14 @@ public sealed class ServerSettingsTests
     [Fact]
     public void An_unknown_store_is_refused() =>
         Assert.Contains("use sqlite (default) or postgres", Assert.Throws<ServerConfigurationException>(() => From(("PgHa:Store", "mongo"))).Message);
+
+    [Fact]
+    public void Started_from_a_directory_outside_the_repository_the_runbooks_are_found_from_the_program()
+    {
+        // "/srv/pgha" has no workflows/ above it; this test program lives under the repository's tests/.
+        var folder = From().RunbookFolder;
+        Assert.NotNull(folder);
+        Assert.True(File.Exists(Path.Combine(folder, "planned-failover.json")), folder);
+        Assert.Null(From(("PgHa:RunbookFolder", "none")).RunbookFolder);
+    }
 }

@@ -65,6 +65,9 @@ public static class PgHaServer
 
         var app = builder.Build();
         app.Services.GetRequiredService<ResponseRedaction>().RegisterEnvironmentSecrets();
+        if (settings.RunbookFolder is null)
+            app.Logger.LogWarning("No runbook folder: nothing is seeded at start (PgHa:RunbookFolder is none, or no workflows/ folder is above {ContentRoot} or {Program}); set PgHa:RunbookFolder to the repository's workflows folder",
+                builder.Environment.ContentRootPath, AppContext.BaseDirectory);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSerilogRequestLogging(o => o.GetLevel = (ctx, _, e) =>

@@ -79,18 +79,19 @@ public sealed record ServerSettings
 
     /// <summary>
     /// A configured folder (relative to the content root), or else the first <paramref name="conventional"/> folder
-    /// found in the content root or one of its parents: the repository layout when started with dotnet run or from bin/.
-    /// "none" switches the folder off.
+    /// found in the content root or one of its parents, then in the program's folder or one of its parents: the
+    /// repository layout when started with dotnet run, from bin/, or from any directory. "none" switches the folder off.
     /// </summary>
     private static string? Folder(string? configured, string conventional, string contentRoot)
     {
         if (configured is { Length: > 0 })
             return configured.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : Path.GetFullPath(configured, contentRoot);
-        for (var dir = new DirectoryInfo(contentRoot); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, conventional);
-            if (Directory.Exists(candidate)) return candidate;
-        }
+        foreach (var start in new[] { contentRoot, AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, conventional);
+                if (Directory.Exists(candidate)) return candidate;
+            }
         return null;
     }
 }
