@@ -4,10 +4,15 @@
 # Secrets never come from pgha.env; a script gets them as PGHA_*_PASSWORD environment variables.
 set -euo pipefail
 
-PGHA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Bash builtins, not dirname/basename/date: a process costs milliseconds on a busy host, and the switchover steps
+# run inside the pause that clients wait on.
+PGHA_DIR=${BASH_SOURCE[0]%/*}
+[ "$PGHA_DIR" != "${BASH_SOURCE[0]}" ] || PGHA_DIR=.
+[[ "$PGHA_DIR" == /* ]] || PGHA_DIR=$PWD/$PGHA_DIR
+PGHA_SCRIPT=${0##*/}
 PGHA_ENV="${PGHA_ENV:-$PGHA_DIR/pgha.env}"
 if [ ! -r "$PGHA_ENV" ]; then
-    echo "$(basename "$0"): $PGHA_ENV is missing; run UploadScripts (deployment-preparation) first" >&2
+    echo "$PGHA_SCRIPT: $PGHA_ENV is missing; run UploadScripts (deployment-preparation) first" >&2
     exit 2
 fi
 # shellcheck source=/dev/null
@@ -15,14 +20,14 @@ fi
 
 export PATH="$PGBIN_PATH:/usr/sbin:/usr/bin:/sbin:/bin"
 export PGHOST="$SOCKET_DIR" PGPORT="$DB_PORT"
-export PGAPPNAME="pgha-$(basename "$0" .sh)"
+export PGAPPNAME="pgha-${PGHA_SCRIPT%.sh}"
 PGBOUNCER_INI="$PGBOUNCER_CONFIG_PATH/pgbouncer.ini"
 PGBOUNCER_AUTH_FILE="$PGBOUNCER_CONFIG_PATH/userlist.txt"
 PGBOUNCER_PID="$SOCKET_DIR/pgbouncer.pid"
 PG_LOG_FILE="$LOG_PATH/pgha-postgresql.log"
 
-log() { printf '%s %s: %s\n' "$(date -u +%H:%M:%S)" "$(basename "$0")" "$*"; }
-die() { printf '%s: ERROR: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
+log() { local TZ=UTC0; printf '%(%H:%M:%S)T %s: %s\n' -1 "$PGHA_SCRIPT" "$*"; }
+die() { printf '%s: ERROR: %s\n' "$PGHA_SCRIPT" "$*" >&2; exit 1; }
 output() { printf 'PGHA_OUTPUT %s=%s\n' "$1" "$2"; }
 
 # Paths go into postgresql.conf and cron lines unquoted-safe only if they are plain.
@@ -95,12 +100,15 @@ start_postgres() {
 wait_briefly() {
     local limit=$1 what=$2; shift 2
     local end=$((SECONDS + limit))
+    # A read that times out on a pipe nobody writes to is a 10 ms sleep without starting a process each time.
+    [ -n "${PGHA_TICK:-}" ] || exec {PGHA_TICK}<> <(:)
     until "$@"; do
         (( SECONDS < end )) || { log "timed out after ${limit}s waiting for $what"; return 1; }
-        sleep 0.01
+        read -r -t 0.01 -u "$PGHA_TICK" || true
     done
 }
 postmaster_gone() { [ ! -e "$DATA_PATH/postmaster.pid" ]; }
+pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # stop_postgres [fast|smart|immediate] [SECONDS]: a fast stop writes a clean shutdown checkpoint; one that does not end
 # in time becomes immediate. Never SIGKILL, never postmaster.pid by hand.
@@ -134,7 +142,7 @@ stop_by_pidfile() {
     log "stopping $what (pid $pid)"
     kill -TERM "$pid"
     # Polled every 10 ms: a failover's fence waits on this.
-    wait_briefly 30 "$what to exit" bash -c "! kill -0 $pid 2>/dev/null" || die "$what (pid $pid) did not exit within 30 s"
+    wait_briefly 30 "$what to exit" pid_gone "$pid" || die "$what (pid $pid) did not exit within 30 s"
 }
 
 # follow_primary ADDRESS SLOT: standby.signal, and primary_conninfo + primary_slot_name in postgresql.auto.conf (as

@@ -19,19 +19,22 @@ public static class PgBouncerRoutes
     }
 
     /// <summary>SHOW DATABASES names the target for every replicated database, or this throws naming the first that does not.</summary>
-    public static async Task RequireConfiguredAsync(ClusterHosts cluster, HostRef bouncer, HostRef target, CancellationToken ct)
+    public static async Task RequireConfiguredAsync(ClusterHosts cluster, HostRef bouncer, HostRef target, CancellationToken ct) =>
+        RequireConfigured(cluster, bouncer, target, await cluster.PgBouncerAdmin(bouncer).ShowDatabasesAsync(ct));
+
+    /// <summary>The same check over a SHOW DATABASES already read (e.g. the one RELOAD answers with).</summary>
+    public static void RequireConfigured(ClusterHosts cluster, HostRef bouncer, HostRef target, IReadOnlyList<PgBouncerDatabase> shown)
     {
-        if (await FirstMisroutedAsync(cluster, bouncer, target, ct) is { } wrong) throw new InvalidOperationException(wrong);
+        if (FirstMisrouted(cluster, bouncer, target, shown) is { } wrong) throw new InvalidOperationException(wrong);
     }
 
-    /// <summary>Whether pgbouncer's live configuration (SHOW DATABASES, not its ini file) routes every replicated database to the target.</summary>
-    public static async Task<bool> IsConfiguredAsync(ClusterHosts cluster, HostRef bouncer, HostRef target, CancellationToken ct) =>
-        await FirstMisroutedAsync(cluster, bouncer, target, ct) is null;
+    /// <summary>Whether this SHOW DATABASES (pgbouncer's live configuration, not its ini file) routes every replicated database to the target.</summary>
+    public static bool IsConfigured(ClusterHosts cluster, HostRef bouncer, HostRef target, IReadOnlyList<PgBouncerDatabase> shown) =>
+        FirstMisrouted(cluster, bouncer, target, shown) is null;
 
-    private static async Task<string?> FirstMisroutedAsync(ClusterHosts cluster, HostRef bouncer, HostRef target, CancellationToken ct)
+    private static string? FirstMisrouted(ClusterHosts cluster, HostRef bouncer, HostRef target, IReadOnlyList<PgBouncerDatabase> shown)
     {
         var inventory = cluster.Inventory;
-        var shown = await cluster.PgBouncerAdmin(bouncer).ShowDatabasesAsync(ct);
         foreach (var db in inventory.Databases)
         {
             var row = shown.FirstOrDefault(d => d.Name == db);

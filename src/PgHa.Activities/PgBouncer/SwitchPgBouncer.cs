@@ -86,10 +86,11 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
             foreach (var db in inventory.Databases) await PgBouncerRoutes.RouteAsync(cluster, host, db, ct);
             log("PAUSE");
             await admin.PauseAsync(null, TimeSpan.FromSeconds(Math.Max(1, input.DrainTimeoutSeconds)), ct);
+            IReadOnlyList<PgBouncerDatabase> shown;
             try
             {
                 log("RELOAD");
-                await admin.ReloadAsync(ct);
+                shown = await admin.ReloadAsync(ct);
             }
             finally
             {
@@ -97,7 +98,7 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
                 log("RESUME");
                 await admin.ResumeAsync(null, CancellationToken.None);
             }
-            await PgBouncerRoutes.RequireConfiguredAsync(cluster, host, target, ct);
+            PgBouncerRoutes.RequireConfigured(cluster, host, target, shown);
         }
         else started = await PointAtAsync(cluster, host, target, running, changed, log, ct);
         if (input.Mode == "paused")
@@ -134,11 +135,18 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
             started = true;
             await WaitForAdminAsync(cluster.PgBouncerAdmin(host), TimeSpan.FromSeconds(15), ct);
         }
-        else if (changed || !await PgBouncerRoutes.IsConfiguredAsync(cluster, host, target, ct))
+        else
         {
+            var admin = cluster.PgBouncerAdmin(host);
+            var shown = changed ? null : await admin.ShowDatabasesAsync(ct);
             // Also when only the RELOAD is missing: an attempt that died between writing the ini and RELOAD left it so.
-            log("RELOAD");
-            await cluster.PgBouncerAdmin(host).ReloadAsync(ct);
+            if (shown is null || !PgBouncerRoutes.IsConfigured(cluster, host, target, shown))
+            {
+                log("RELOAD");
+                shown = await admin.ReloadAsync(ct);
+            }
+            PgBouncerRoutes.RequireConfigured(cluster, host, target, shown);
+            return started;
         }
         await PgBouncerRoutes.RequireConfiguredAsync(cluster, host, target, ct);
         return started;
@@ -162,10 +170,13 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         HostRef target, Action<string> log, CancellationToken ct)
     {
         var file = ShellQuoting.Quote(iniPath);
+        var temporary = ShellQuoting.Quote(Path.GetDirectoryName(iniPath) + "/.pgbouncer.ini.") + "$$";
+        // Bash builtins only, apart from mv: this runs inside the pause, where every process costs clients milliseconds.
         var result = await remote.RunAsync(RemoteCommand.Bash(
             RunningProbe(inventory) + "\n" +
-            $"tmp=$(mktemp \"$(dirname -- {file})/.pgbouncer.ini.XXXXXX\") && cat >\"$tmp\" <<'PGHA_INI' || exit 1\n{ini}PGHA_INI\n" +
-            $"if cmp -s -- \"$tmp\" {file}; then rm -f -- \"$tmp\"; echo same; else chmod 640 \"$tmp\" && mv -f -- \"$tmp\" {file} && echo wrote; fi\n")
+            $"IFS= read -r -d '' new <<'PGHA_INI' || true\n{ini}PGHA_INI\n" +
+            $"current=''; [ -e {file} ] && {{ IFS= read -r -d '' current <{file} || true; }}\n" +
+            $"if [ -e {file} ] && [ \"$current\" = \"$new\" ]; then echo same; else umask 027 && printf '%s' \"$new\" >{temporary} && mv -f -- {temporary} {file} && echo wrote; fi\n")
             with { Timeout = TimeSpan.FromSeconds(30) }, null, ct);
         var lines = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         if (lines is not [var state, var written])
@@ -180,7 +191,8 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
     private static string RunningProbe(PgHa.Clusters.ClusterInventory inventory)
     {
         var pid = ShellQuoting.Quote(PgBouncerLayout.PidFile(inventory));
-        return $"if pid=$(cat -- {pid} 2>/dev/null) && [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null && grep -q pgbouncer \"/proc/$pid/cmdline\"; then echo running; else echo stopped; fi";
+        return $"if read -r pid 2>/dev/null <{pid} && [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null && IFS= read -r -d '' program 2>/dev/null <\"/proc/$pid/cmdline\" " +
+               "&& [[ \"$program\" == *pgbouncer* ]]; then echo running; else echo stopped; fi";
     }
 
     private static async Task WaitForAdminAsync(PgBouncerAdmin admin, TimeSpan timeout, CancellationToken ct)

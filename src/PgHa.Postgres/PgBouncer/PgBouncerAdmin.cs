@@ -51,9 +51,11 @@ public sealed class PgBouncerAdmin(PgBouncerAdminEndpoint endpoint)
 {
     public PgBouncerAdminEndpoint Endpoint { get; } = endpoint;
 
-    public async Task<IReadOnlyList<PgBouncerDatabase>> ShowDatabasesAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<PgBouncerDatabase>> ShowDatabasesAsync(CancellationToken cancellationToken = default) =>
+        Databases(await SingleResultAsync("SHOW DATABASES", cancellationToken).ConfigureAwait(false));
+
+    private static List<PgBouncerDatabase> Databases(SimpleQueryResult result)
     {
-        var result = await SingleResultAsync("SHOW DATABASES", cancellationToken).ConfigureAwait(false);
         var row = new ColumnReader(result);
         return result.Rows.Select(r => new PgBouncerDatabase(
             Name: row.Text(r, "name") ?? "",
@@ -108,45 +110,62 @@ public sealed class PgBouncerAdmin(PgBouncerAdminEndpoint endpoint)
     public Task ResumeAsync(string? database = null, CancellationToken cancellationToken = default) =>
         CommandAsync(WithDatabase("RESUME", database), Endpoint.Timeout, cancellationToken);
 
-    /// <summary>RELOAD: re-reads pgbouncer.ini and the auth_file.</summary>
-    public Task ReloadAsync(CancellationToken cancellationToken = default) =>
-        CommandAsync("RELOAD", Endpoint.Timeout, cancellationToken);
+    /// <summary>
+    /// RELOAD (re-reads pgbouncer.ini and the auth_file), then SHOW DATABASES in the same admin session: the routes
+    /// pgbouncer uses from now on, for one login instead of two (a switchover does this inside its pause).
+    /// </summary>
+    public async Task<IReadOnlyList<PgBouncerDatabase>> ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        var results = await SessionAsync(["RELOAD", "SHOW DATABASES"], Endpoint.Timeout, cancellationToken).ConfigureAwait(false);
+        return Databases(FirstWithRows(results[1], "SHOW DATABASES"));
+    }
 
     /// <summary>Runs any admin console command (e.g. "SHOW CLIENTS") and returns its results as text.</summary>
-    public async Task<IReadOnlyList<SimpleQueryResult>> ExecuteAsync(string command, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<SimpleQueryResult>> ExecuteAsync(string command, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        (await SessionAsync([command], timeout ?? Endpoint.Timeout, cancellationToken).ConfigureAwait(false))[0];
+
+    // Several commands, one after the other, in one admin session; the limit bounds the session's commands together.
+    private async Task<IReadOnlyList<SimpleQueryResult>[]> SessionAsync(string[] commands, TimeSpan limit, CancellationToken cancellationToken)
     {
-        if (command.Contains('\n') || command.Contains('\r') || command.Contains(';'))
-            throw new ArgumentException("One admin command per call, on one line.", nameof(command));
-        var limit = timeout ?? Endpoint.Timeout;
+        foreach (var command in commands)
+            if (command.Contains('\n') || command.Contains('\r') || command.Contains(';'))
+                throw new ArgumentException("One admin command per call, on one line.", nameof(commands));
         await using var connection = await SimpleQueryConnection.OpenAsync(
             Endpoint.Host, Endpoint.Port, "pgbouncer", Endpoint.User, Endpoint.Password, Endpoint.Timeout, cancellationToken).ConfigureAwait(false);
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(limit);
+        var results = new IReadOnlyList<SimpleQueryResult>[commands.Length];
+        var current = commands[0];
         try
         {
-            return await connection.QueryAsync(command, bounded.Token).ConfigureAwait(false);
+            for (var i = 0; i < commands.Length; i++)
+            {
+                current = commands[i];
+                results[i] = await connection.QueryAsync(current, bounded.Token).ConfigureAwait(false);
+            }
+            return results;
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new PgBouncerAdminException(PgBouncerErrorKind.Timeout,
-                $"pgbouncer on {Endpoint.Address} did not complete '{command}' within {limit.TotalSeconds:0.#} s", null, e);
+                $"pgbouncer on {Endpoint.Address} did not complete '{current}' within {limit.TotalSeconds:0.#} s", null, e);
         }
         catch (IOException e)
         {
             throw new PgBouncerAdminException(PgBouncerErrorKind.ProtocolViolation,
-                $"pgbouncer on {Endpoint.Address} dropped the admin session during '{command}': {e.Message}", null, e);
+                $"pgbouncer on {Endpoint.Address} dropped the admin session during '{current}': {e.Message}", null, e);
         }
     }
 
     private async Task CommandAsync(string command, TimeSpan timeout, CancellationToken cancellationToken) =>
         await ExecuteAsync(command, timeout, cancellationToken).ConfigureAwait(false);
 
-    private async Task<SimpleQueryResult> SingleResultAsync(string command, CancellationToken cancellationToken)
-    {
-        var results = await ExecuteAsync(command, null, cancellationToken).ConfigureAwait(false);
-        return results.FirstOrDefault(r => r.Columns.Count > 0)
-            ?? throw new PgBouncerAdminException(PgBouncerErrorKind.ProtocolViolation, $"pgbouncer on {Endpoint.Address} returned no rows for '{command}'");
-    }
+    private async Task<SimpleQueryResult> SingleResultAsync(string command, CancellationToken cancellationToken) =>
+        FirstWithRows(await ExecuteAsync(command, null, cancellationToken).ConfigureAwait(false), command);
+
+    private SimpleQueryResult FirstWithRows(IReadOnlyList<SimpleQueryResult> results, string command) =>
+        results.FirstOrDefault(r => r.Columns.Count > 0)
+        ?? throw new PgBouncerAdminException(PgBouncerErrorKind.ProtocolViolation, $"pgbouncer on {Endpoint.Address} returned no rows for '{command}'");
 
     private static string WithDatabase(string verb, string? database)
     {
