@@ -59,8 +59,12 @@ public sealed class PlannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITest
         var (plan, _) = await lab.RunAsync("planned-failover", TimeSpan.FromMinutes(3), dryRun: true);
         Assert.True(plan.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(plan));
         var planText = LabDeploymentFixture.JournalText(plan);
-        foreach (var expected in new[] { "PAUSE on the admin console", "pg_ctl -m fast stop", "pg_promote", "RESUME on the admin console", "pg_rewind", "rewrite pgha.env" })
+        foreach (var expected in new[] { "PAUSE on the admin console", "RESUME on the admin console", "pg_rewind", "rewrite pgha.env" })
             Assert.Contains(expected, planText);
+        // The stop and the promotion are planned by their host scripts (PGHA_DRY_RUN=1), on the host each would change.
+        Assert.Contains($"[plan] {original.Roles["master"]}: pg_ctl -D ", planText);
+        Assert.Contains(" -m fast -W stop", planText);
+        Assert.Contains($"[plan] {original.Roles["slave"]}: SQL on postgres: SELECT pg_promote(wait => false)", planText);
         Assert.Equal(before, await lab.HostStateAsync());
         Assert.Equal(original.Roles, (await StoredInventoryAsync()).Roles);
 

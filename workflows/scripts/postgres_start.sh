@@ -11,4 +11,6 @@ else
     start_postgres
     output alreadyRunning false
 fi
+# Plan mode: a server only planned to start has no role to read yet.
+if planning && ! pg_running; then exit 0; fi
 if [ "$(in_recovery)" = t ]; then output role standby; else output role primary; fi

@@ -15,8 +15,19 @@ else
     log "PostgreSQL in $DATA_PATH is not running"
     output alreadyStopped true
 fi
-control=$(pg_controldata -D "$DATA_PATH")
-field() { sed -n "s/^$1: *//p" <<<"$control"; }
-output clusterState "$(field "Database cluster state")"
-output checkpointLsn "$(field "Latest checkpoint location")"
-log "stopped: $(field "Database cluster state"), latest checkpoint $(field "Latest checkpoint location") on timeline $(field "Latest checkpoint's TimeLineID")"
+# Plan mode: the shutdown checkpoint exists only after the stop; the engine's placeholder stands for its LSN.
+if planning && pg_running; then exit 0; fi
+# One pass over pg_controldata in bash (no process per field): the slave waits for this LSN inside the pause.
+state='' lsn='' timeline=''
+while IFS=: read -r name value; do
+    value=${value#"${value%%[![:space:]]*}"}
+    case $name in
+        "Database cluster state") state=$value ;;
+        "Latest checkpoint location") lsn=$value ;;
+        "Latest checkpoint's TimeLineID") timeline=$value ;;
+    esac
+done < <(pg_controldata -D "$DATA_PATH")
+[ -n "$lsn" ] || die "pg_controldata -D $DATA_PATH printed no latest checkpoint location"
+output clusterState "$state"
+output checkpointLsn "$lsn"
+log "stopped: $state, latest checkpoint $lsn on timeline $timeline"

@@ -7,6 +7,14 @@ require_account
 limit=${1:-60}
 [[ "$limit" =~ ^[0-9]+$ ]] || die "SECONDS must be a whole number"
 pg_running || die "PostgreSQL on $THIS_HOST_NAME is not running; start it before promoting"
+if planning; then
+    case "$(live_role)" in
+        primary) log "PostgreSQL on $THIS_HOST_NAME is already a primary: nothing to promote" ;;
+        standby) planned "SQL on postgres: SELECT pg_promote(wait => false), then poll pg_is_in_recovery() every 5 ms for up to ${limit}s" ;;
+        *) die "PostgreSQL in $DATA_PATH runs but does not answer queries, so whether it is a standby is unknown; fix it (see $PG_LOG_FILE) and run again" ;;
+    esac
+    exit 0
+fi
 # One session: promote, wait, and report where the new primary stands (each psql start costs a few ms under a pause).
 psql -X -v ON_ERROR_STOP=1 -qAt -d postgres -v limit="$limit" <<'SQL'
 SET pgha.promote_limit = :'limit';

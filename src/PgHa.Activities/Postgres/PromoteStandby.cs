@@ -26,7 +26,6 @@ public sealed class PromoteStandby : Activity<PromoteStandbyInput>
 {
     protected override Task<ActivityResult> ExecuteAsync(PromoteStandbyInput input, ActivityContext context) =>
         OneHostScript.RunAsync(context, input.Host, "promote_standby.sh", [OneHostScript.Seconds(input.TimeoutSeconds)], input.TimeoutSeconds,
-            "SELECT pg_promote(wait => false), then wait until pg_is_in_recovery() is false",
             r => new
             {
                 timeline = int.Parse(r.Value("timeline", "promote_standby.sh"), System.Globalization.CultureInfo.InvariantCulture),

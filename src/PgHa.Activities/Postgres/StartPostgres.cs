@@ -20,7 +20,7 @@ public sealed record StartPostgresInput
 public sealed class StartPostgres : Activity<StartPostgresInput>
 {
     protected override Task<ActivityResult> ExecuteAsync(StartPostgresInput input, ActivityContext context) =>
-        OneHostScript.RunAsync(context, input.Host, "postgres_start.sh", [], input.TimeoutSeconds, "pg_ctl start, wait until it accepts connections",
+        OneHostScript.RunAsync(context, input.Host, "postgres_start.sh", [], input.TimeoutSeconds,
             r => new { role = r.Value("role", "postgres_start.sh"), alreadyRunning = r.Values.GetValueOrDefault("alreadyRunning") == "true" },
             h => new { role = OneHostScript.Planned(h, "role"), alreadyRunning = false });
 }

@@ -26,7 +26,6 @@ public sealed class StopPostgres : Activity<StopPostgresInput>
     protected override Task<ActivityResult> ExecuteAsync(StopPostgresInput input, ActivityContext context) =>
         input.Mode is "fast" or "smart" or "immediate"
             ? OneHostScript.RunAsync(context, input.Host, "postgres_stop.sh", [input.Mode, OneHostScript.Seconds(input.TimeoutSeconds)], input.TimeoutSeconds,
-                $"pg_ctl -m {input.Mode} stop, then read the shutdown checkpoint with pg_controldata",
                 r => new
                 {
                     checkpointLsn = r.Value("checkpointLsn", "postgres_stop.sh"), clusterState = r.Value("clusterState", "postgres_stop.sh"),

@@ -30,6 +30,9 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
     /// <summary>Runs a node's script under a per-host lock keyed by run, node and host (workflows/scripts/pgha_attempt.sh, a shared library, so always uploaded).</summary>
     public const string AttemptWrapper = "pgha_attempt.sh";
 
+    /// <summary>Set to 1, a script only plans (pgha_common.sh: planning).</summary>
+    public const string DryRunVariable = "PGHA_DRY_RUN";
+
     private const int EarlierAttemptStillRuns = 75;
     private const string Stale = "PGHA_SCRIPTS_STALE";
     private const int StaleExitCode = 97;
@@ -76,6 +79,30 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
         log($"scripts in place after {synced.ElapsedMilliseconds} ms");
         var command = Command(target, script, args, environment, timeout, account, attemptKey);
         return Checked(await ExecuteAsync(host, account, command, command.Describe(), log, onPlan, ct), script, host, timeout, attemptKey);
+    }
+
+    /// <summary>
+    /// Plan mode (a dry run): the script runs with PGHA_DRY_RUN=1 from a throwaway copy, so neither the deployment
+    /// folder nor anything the script manages changes; its read-only checks run as usual and each change it would make
+    /// (a PGHA_PLAN line) becomes a plan entry of the node, after the upload a real run would make first.
+    /// </summary>
+    public async Task<HostScriptResult> PlanAsync(HostRef host, HostAccount account, string script, IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string> environment, TimeSpan timeout, Action<string> log, ActivityContext context)
+    {
+        var (target, upload) = await deployment.PlanSyncAsync(host, account, [script], context.CancellationToken);
+        if (upload.Transferred.Count > 0)
+            context.Plan($"{host.Name}: upload to {target}: {string.Join(", ", upload.Transferred.Select(Path.GetFileName))}");
+        var staged = await deployment.StageAsync(host, account, [script], context.CancellationToken);
+        try
+        {
+            return await RunAsync(host, account, script, args,
+                new Dictionary<string, string>(environment, StringComparer.Ordinal) { [DryRunVariable] = "1" }, timeout, log, context.CancellationToken,
+                onPlan: change => context.Plan($"{host.Name}: {change}"), stagedDirectory: staged);
+        }
+        finally
+        {
+            await deployment.RemoveStagedAsync(host, account, staged);
+        }
     }
 
     /// <summary>Runs the script as the deploy account under the node's attempt lock and throws with its stderr tail when it fails.</summary>

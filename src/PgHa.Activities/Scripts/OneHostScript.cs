@@ -4,13 +4,13 @@ namespace PgHa.Activities.Scripts;
 
 /// <summary>
 /// The shape of the activities that are one host script on one host (StopPostgres, StartPostgres, PromoteStandby):
-/// resolve the host, plan in a dry run, else run the script and turn its PGHA_OUTPUT values into the node's outputs.
+/// resolve the host, run the script in plan mode in a dry run, else run it and turn its PGHA_OUTPUT values into the node's outputs.
 /// </summary>
 internal static class OneHostScript
 {
     /// <param name="planned">Outputs of a dry run: placeholders that name what the real run would output, so later nodes' templates resolve.</param>
     public static async Task<ActivityResult> RunAsync(ActivityContext context, string hostReference, string script, IReadOnlyList<string> args,
-        int timeoutSeconds, string plan, Func<HostScriptResult, object> outputs, Func<HostRef, object>? planned = null, Func<ClusterHosts, HostRef, Task>? before = null)
+        int timeoutSeconds, Func<HostScriptResult, object> outputs, Func<HostRef, object>? planned = null, Func<ClusterHosts, HostRef, Task>? before = null)
     {
         ClusterHosts cluster;
         HostRef host;
@@ -22,17 +22,19 @@ internal static class OneHostScript
         }
         catch (ActivityInputException e) { return ActivityResult.Failed(e.Message); }
 
-        if (context.DryRun)
-        {
-            context.Plan($"{host.Name}: {plan} ({Remote.ShellQuoting.Join([script, .. args])})");
-            return ActivityResult.Done(planned?.Invoke(host));
-        }
         try
         {
-            if (before is not null) await before(cluster, host);
             void Log(string line) => context.Log($"[{host.Name}] {line}");
-            var result = await HostScript.For(cluster, context).RunOrThrowAsync(host, script, args,
-                TimeSpan.FromSeconds(timeoutSeconds + 15), Log, context);
+            var timeout = TimeSpan.FromSeconds(timeoutSeconds + 15);
+            if (context.DryRun)
+            {
+                // The script itself plans (its read-only checks run, its changes are printed); the outputs are placeholders.
+                var plan = await HostScript.For(cluster, context).PlanAsync(host, HostAccount.Deploy, script, args, new Dictionary<string, string>(), timeout, Log, context);
+                if (!plan.Succeeded) throw new InvalidOperationException($"{script} (plan mode) on {host.Name} exited with {plan.ExitCode}: {plan.StdErrTail}");
+                return ActivityResult.Done(planned?.Invoke(host));
+            }
+            if (before is not null) await before(cluster, host);
+            var result = await HostScript.For(cluster, context).RunOrThrowAsync(host, script, args, timeout, Log, context);
             return ActivityResult.Done(outputs(result));
         }
         catch (Exception e) when (e is ActivityInputException or InvalidOperationException or Remote.RemoteException)

@@ -39,9 +39,6 @@ public sealed record RunRemoteScriptInput
 [ActivityOutput("changes", "Host reference → changes the script printed in plan mode ('PGHA_PLAN' lines; empty in a real run).")]
 public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
 {
-    /// <summary>Set to 1 in a dry run: the scripts then only check and print PGHA_PLAN lines.</summary>
-    public const string DryRunVariable = "PGHA_DRY_RUN";
-
     internal static HostAccount ParseAccount(string user) => user switch
     {
         "deploy" => HostAccount.Deploy,
@@ -81,22 +78,7 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
             if (!context.DryRun)
                 return Succeeded(await scripts.RunAsync(host, account, input.Script, input.Args, environment, timeout, log, context.CancellationToken,
                     HostScript.AttemptKey(context, host)), input.Script);
-            // Plan mode: the script runs with PGHA_DRY_RUN=1 from a throwaway copy, so neither the deployment folder nor
-            // anything the script manages changes; it prints each change it would make as a PGHA_PLAN line.
-            var (target, upload) = await deployment.PlanSyncAsync(host, account, [input.Script], context.CancellationToken);
-            if (upload.Transferred.Count > 0)
-                context.Plan($"{host.Name}: upload to {target}: {string.Join(", ", upload.Transferred.Select(Path.GetFileName))}");
-            var staged = await deployment.StageAsync(host, account, [input.Script], context.CancellationToken);
-            try
-            {
-                return Succeeded(await scripts.RunAsync(host, account, input.Script, input.Args,
-                    new Dictionary<string, string>(environment, StringComparer.Ordinal) { [DryRunVariable] = "1" }, timeout, log, context.CancellationToken,
-                    onPlan: change => context.Plan($"{host.Name}: {change}"), stagedDirectory: staged), input.Script);
-            }
-            finally
-            {
-                await deployment.RemoveStagedAsync(host, account, staged);
-            }
+            return Succeeded(await scripts.PlanAsync(host, account, input.Script, input.Args, environment, timeout, log, context), input.Script);
         });
 
         var ok = results.Where(r => r.Succeeded).ToList();
