@@ -59,12 +59,18 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
             using (var op = _lab.Operator()) runId = await op.StartRunAsync(new { runbook, cluster = "lab", inputs = new { } });
 
             var kills = new Dictionary<string, Kill>();
-            foreach (var node in targets)
+            string? held = null;
+            for (var i = 0; i < targets.Count; i++)
             {
-                var at = await KillInsideAsync(runId, node);
+                var node = targets[i];
+                var at = await KillInsideAsync(runId, node, held is null ? null : () => ReleaseAttemptLockAsync(runId, held));
                 Assert.True(at is not null, $"{runbook}: node {node} ended before its host output was seen; no kill inside it");
                 // Left running by the dead server: watched until it ends while the next server starts and resumes the run.
                 kills[node] = new Kill(at!, DateTime.UtcNow, WatchLeftAttemptsAsync(runId, node));
+                // The next server resumes the run while it starts, before this test can follow it: the next target
+                // waits on its attempt lock (held here as an earlier attempt would) until the test follows again.
+                held = i + 1 < targets.Count ? targets[i + 1] : null;
+                if (held is not null) await HoldAttemptLockAsync(runId, held);
                 await _lab.RestartAsync();
             }
             var run = await _lab.FinishAsync(runId);
@@ -112,7 +118,7 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
     /// Kills the server once the node shows host output in its running attempt (already in the stream's snapshot, or
     /// as it arrives), approving what the run asks meanwhile; null when the node ended before that could be seen.
     /// </summary>
-    private async Task<string?> KillInsideAsync(string runId, string node)
+    private async Task<string?> KillInsideAsync(string runId, string node, Func<Task>? release)
     {
         using var ap = _lab.Approver();
         await foreach (var (kind, data) in _lab.EventsAsync(runId, TimeSpan.FromMinutes(10)))
@@ -120,6 +126,8 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
             switch (kind)
             {
                 case "snapshot":
+                    // Followed from here on: the attempt waiting on the held lock may go ahead.
+                    if (release is not null) { await release(); release = null; }
                     var attempts = data["journal"]!.AsArray().Where(j => j!["nodeId"]!.GetValue<string>() == node).ToList();
                     if (attempts.Any(a => a!["status"]!.GetValue<string>() == "Succeeded")) return null;
                     var running = attempts.LastOrDefault(a => a!["status"]!.GetValue<string>() == "Running");
@@ -141,11 +149,37 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
         throw new InvalidOperationException($"the event stream of {runId} ended before node {node} ran");
     }
 
-    /// <summary>A line the host printed, not the activity's own note of the command it runs or of the upload before it.</summary>
+    /// <summary>
+    /// A line the host printed, not the activity's own note of the command it runs or of the upload before it, nor
+    /// the attempt lock's note that it waits (the node's work has not begun then).
+    /// </summary>
     private static bool IsHostOutput(string line)
     {
         var text = HostPrefix().Replace(line, "");
-        return text.Length > 0 && !text.StartsWith("$ ", StringComparison.Ordinal) && !text.StartsWith("scripts ", StringComparison.Ordinal);
+        return text.Length > 0 && !text.StartsWith("$ ", StringComparison.Ordinal) && !text.StartsWith("scripts ", StringComparison.Ordinal)
+               && !text.StartsWith("PGHA_ATTEMPT ", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Takes the attempt lock of a node on every host (pgha_attempt.sh's lock file, as the deploy account), as an
+    /// attempt of that node still running would hold it, and returns once it is held.
+    /// </summary>
+    private async Task HoldAttemptLockAsync(string runId, string node)
+    {
+        foreach (var host in _inventory.Hosts)
+        {
+            var key = $"{runId}-{node}-{host.Name}";
+            await _lab.Host(host.Name).RunAsync(RemoteCommand.Bash(
+                $"setsid bash -c 'exec 9>>/tmp/pgha-attempt-{key}.lock && flock 9 && exec -a pgha-test-hold-{key} sleep 600' </dev/null >/dev/null 2>&1 &\n" +
+                $"while flock -n /tmp/pgha-attempt-{key}.lock true; do sleep 0.01; done") with { Timeout = TimeSpan.FromSeconds(30) });
+        }
+    }
+
+    private async Task ReleaseAttemptLockAsync(string runId, string node)
+    {
+        foreach (var host in _inventory.Hosts)
+            // [h]: the pattern must not match the shell that runs pkill.
+            await _lab.Host(host.Name).RunAsync(RemoteCommand.Bash($"pkill -f pgha-test-[h]old-{runId}-{node}-{host.Name} || true") with { Timeout = TimeSpan.FromSeconds(30) });
     }
 
     [GeneratedRegex(@"^\[[^\]]+\] ")]
