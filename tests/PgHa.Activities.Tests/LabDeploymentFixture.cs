@@ -182,8 +182,9 @@ public sealed class LabDeploymentFixture : IAsyncLifetime
         if (Services is not null) await Services.DisposeAsync();
         Pool.Dispose();
         _use?.Dispose();
-        var down = await Lab.DownAsync();
-        Console.WriteLine($"[lab] down: {down}");
+        // PGHA_KEEP_LAB=1 (benchmarks, by hand): leave the deployed lab up for a look, or for the next run to reuse.
+        if (Environment.GetEnvironmentVariable("PGHA_KEEP_LAB") == "1") Console.WriteLine("[lab] left up (PGHA_KEEP_LAB=1)");
+        else Console.WriteLine($"[lab] down: {await Lab.DownAsync()}");
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }

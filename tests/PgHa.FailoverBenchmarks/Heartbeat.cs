@@ -9,19 +9,21 @@ internal sealed class Heartbeat
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeSpan _gcPauseBefore = GC.GetTotalPauseDuration();
+    private readonly long _allocatedBefore = GC.GetTotalAllocatedBytes();
+    private readonly int _collectionsBefore = GC.CollectionCount(0);
     private readonly Task<(TimeSpan Longest, DateTime At)> _loop;
 
     private Heartbeat() => _loop = Task.Run(LoopAsync);
 
     public static Heartbeat Start() => new();
 
-    /// <summary>The longest stall and when it began, and how long garbage collections paused the process meanwhile.</summary>
-    public async Task<(TimeSpan Longest, DateTime At, TimeSpan GcPauses)> StopAsync()
+    /// <summary>The longest stall and when it began, how long garbage collections paused the process meanwhile, how many there were and what was allocated.</summary>
+    public async Task<(TimeSpan Longest, DateTime At, TimeSpan GcPauses, int Collections, long AllocatedBytes)> StopAsync()
     {
         await _stop.CancelAsync();
         var (longest, at) = await _loop;
         _stop.Dispose();
-        return (longest, at, GC.GetTotalPauseDuration() - _gcPauseBefore);
+        return (longest, at, GC.GetTotalPauseDuration() - _gcPauseBefore, GC.CollectionCount(0) - _collectionsBefore, GC.GetTotalAllocatedBytes() - _allocatedBefore);
     }
 
     private async Task<(TimeSpan Longest, DateTime At)> LoopAsync()

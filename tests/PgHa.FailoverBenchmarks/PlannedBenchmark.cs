@@ -24,8 +24,8 @@ internal static class PlannedBenchmark
             await lab.SetPoolModeAsync(mode);
             var current = (await clusters.GetAsync("lab"))!;
             await HeldConnectionWriter.CreateTableAsync(current.HostForRole("master")!.Address, password);
-            await using var viaMaster = new HeldConnectionWriter($"bench-{mode}-via-master-host", current.HostForRole("master")!.Address, current.Ports.PgBouncer, password);
-            await using var viaSlave = new HeldConnectionWriter($"bench-{mode}-via-slave-host", current.HostForRole("slave")!.Address, current.Ports.PgBouncer, password);
+            await using var viaMaster = new HeldConnectionWriter($"bench-{mode}-{Bench.Started}-via-master-host", current.HostForRole("master")!.Address, current.Ports.PgBouncer, password);
+            await using var viaSlave = new HeldConnectionWriter($"bench-{mode}-{Bench.Started}-via-slave-host", current.HostForRole("slave")!.Address, current.Ports.PgBouncer, password);
             HeldConnectionWriter[] writers = [viaMaster, viaSlave];
             foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(30));
 
@@ -54,7 +54,7 @@ internal static class PlannedBenchmark
                     .Select(n => $"{n.NodeId} {(n.EndedAt!.Value - n.StartedAt!.Value).TotalMilliseconds:0}")) + " (ms); longest gaps start " +
                     string.Join(", ", writers.Select(w => $"{(w.LongestGapWithStart(from).Start - w.OnClock(pause.StartedAt!.Value)).TotalMilliseconds:0} ms")) + " after the pause node's start; " +
                     $"this process stalled up to {stall.Longest.TotalMilliseconds:0} ms ({(stall.At - pause.StartedAt!.Value).TotalMilliseconds:0} ms after the pause node's start), " +
-                    $"GC pauses {stall.GcPauses.TotalMilliseconds:0} ms in the run");
+                    $"GC pauses {stall.GcPauses.TotalMilliseconds:0} ms in the run ({stall.Collections} collections, {stall.AllocatedBytes / 1048576.0:0} MB allocated)");
             }
         }
 

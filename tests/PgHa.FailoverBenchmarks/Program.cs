@@ -29,6 +29,9 @@ namespace PgHa.FailoverBenchmarks
 {
     internal static class Bench
     {
+        /// <summary>Part of every writer's name: a lab left up (PGHA_KEEP_LAB=1) keeps the rows of earlier benchmarks.</summary>
+        public static readonly string Started = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+
         public static void Require((RunView Run, TimeSpan Took) result, string what)
         {
             if (result.Run.Run.Status != RunStatus.Completed)

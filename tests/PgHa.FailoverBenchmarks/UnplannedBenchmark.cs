@@ -23,7 +23,7 @@ internal static class UnplannedBenchmark
         var first = (await clusters.GetAsync("lab"))!;
         await HeldConnectionWriter.CreateTableAsync(first.HostForRole("master")!.Address, password);
         var bouncers = first.Hosts.Where(h => h.Name == first.Roles["master"] || h.Name == first.Roles["slave"]).ToList();
-        var writers = bouncers.Select(h => new HeldConnectionWriter("bench-unplanned-via-" + h.Name, h.Address, first.Ports.PgBouncer, password)).ToArray();
+        var writers = bouncers.Select(h => new HeldConnectionWriter($"bench-unplanned-{Bench.Started}-via-{h.Name}", h.Address, first.Ports.PgBouncer, password)).ToArray();
         try
         {
             foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(30));
