@@ -32,7 +32,7 @@ public static class PgHaStoreServiceCollectionExtensions
     /// <summary>
     /// Registers the PostgreSQL store, the same services as <see cref="AddPgHaStore"/> (context factory, serializer,
     /// provider) over <paramref name="connectionString"/>, plus the <see cref="PostgresAdvisoryLockProvider"/> that
-    /// <see cref="UsePgHaPostgresLocks"/> plugs into WorkflowCore. The schema is migrated by EnsureStoreExists at start-up,
+    /// <see cref="WorkflowLocks"/> plugs into WorkflowCore. The schema is migrated by EnsureStoreExists at start-up,
     /// one node at a time.
     /// </summary>
     public static IServiceCollection AddPgHaStorePostgres(this IServiceCollection services, string connectionString, Action<PgHaPostgresStoreOptions>? configure = null)
@@ -62,14 +62,11 @@ public static class PgHaStoreServiceCollectionExtensions
     };
 
     /// <summary>
-    /// Makes WorkflowCore lock through PostgreSQL advisory locks (needs <see cref="AddPgHaStorePostgres"/>): required
-    /// as soon as two nodes share one PostgreSQL store.
+    /// The lock provider WorkflowCore needs on this store: PostgreSQL advisory locks (needs
+    /// <see cref="AddPgHaStorePostgres"/>), required as soon as two nodes share one PostgreSQL store; in memory on SQLite.
     /// </summary>
-    public static WorkflowOptions UsePgHaPostgresLocks(this WorkflowOptions options)
-    {
-        options.UseDistributedLockManager(sp => sp.GetRequiredService<PostgresAdvisoryLockProvider>());
-        return options;
-    }
+    public static WorkflowCore.Interface.IDistributedLockProvider WorkflowLocks(this IServiceProvider services, StoreLocation location) =>
+        location is StoreLocation.Postgres ? services.GetRequiredService<PostgresAdvisoryLockProvider>() : new WorkflowCore.Services.SingleNodeLockProvider();
 
     /// <summary>Makes WorkflowCore persist through <see cref="EfCorePersistenceProvider"/> (inside <c>AddWorkflow(o => ...)</c>).</summary>
     public static WorkflowOptions UsePgHaStore(this WorkflowOptions options)

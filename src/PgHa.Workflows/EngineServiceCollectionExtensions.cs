@@ -35,10 +35,12 @@ public static class EngineServiceCollectionExtensions
         configure?.Invoke(options);
         services.AddSingleton(options);
         services.AddPgHaStore(store);
+        services.AddSingleton(sp => new HeldWorkflowLocks(sp.WorkflowLocks(store)));
         services.AddWorkflow(o =>
         {
             o.UsePgHaStore();
-            if (store is StoreLocation.Postgres) o.UsePgHaPostgresLocks();
+            o.UseDistributedLockManager(sp => sp.GetRequiredService<HeldWorkflowLocks>());
+            o.UseQueueProvider(sp => new RunningWorkflowQueue(new WorkflowCore.Services.SingleNodeQueueProvider(), sp.GetRequiredService<HeldWorkflowLocks>()));
             o.UsePollInterval(options.PollInterval);
             // No search index is configured; its consumer would only reload every instance after each pass.
             o.EnableIndexes = false;

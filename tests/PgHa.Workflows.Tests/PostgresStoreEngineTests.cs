@@ -25,7 +25,7 @@ public sealed class PostgresStoreEngineTests(PostgresServer server) : IClassFixt
     {
         var cs = server.CreateDatabase("engine");
         await using var node = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
-        Assert.IsType<PostgresAdvisoryLockProvider>(node.Services.GetRequiredService<WorkflowCore.Interface.IDistributedLockProvider>());
+        Assert.IsType<PostgresAdvisoryLockProvider>(Assert.IsType<PgHa.Workflows.Runtime.HeldWorkflowLocks>(node.Services.GetRequiredService<WorkflowCore.Interface.IDistributedLockProvider>()).Inner);
         await node.Runtime.Runbooks.SaveAsync(Gated, "test", asNextVersion: false, published: true);
 
         var runId = (await node.StartAsync("pg-gated")).Run.RunId;
