@@ -16,6 +16,7 @@ internal static class PlannedBenchmark
     public static async Task RunAsync(LabDeploymentFixture lab, int runsPerDirection, IReadOnlyList<string> modes)
     {
         var rows = new List<Row>();
+        using var allocations = new AllocationSampler();
         var clusters = lab.Services.GetRequiredService<ClusterDirectory>();
         var password = lab.Secret("appPassword");
 
@@ -33,6 +34,7 @@ internal static class PlannedBenchmark
             {
                 var direction = i % 2 == 0 ? "failover" : "failback";
                 var from = writers[0].Now;
+                allocations.TakeTop(0);
                 var heartbeat = Heartbeat.Start();
                 var (run, took) = await lab.RunAsync("planned-failover", TimeSpan.FromMinutes(10));
                 var stall = await heartbeat.StopAsync();
@@ -54,7 +56,8 @@ internal static class PlannedBenchmark
                     .Select(n => $"{n.NodeId} {(n.EndedAt!.Value - n.StartedAt!.Value).TotalMilliseconds:0}")) + " (ms); longest gaps start " +
                     string.Join(", ", writers.Select(w => $"{(w.LongestGapWithStart(from).Start - w.OnClock(pause.StartedAt!.Value)).TotalMilliseconds:0} ms")) + " after the pause node's start; " +
                     $"this process stalled up to {stall.Longest.TotalMilliseconds:0} ms ({(stall.At - pause.StartedAt!.Value).TotalMilliseconds:0} ms after the pause node's start), " +
-                    $"GC pauses {stall.GcPauses.TotalMilliseconds:0} ms in the run ({stall.Collections} collections, {stall.AllocatedBytes / 1048576.0:0} MB allocated)");
+                    $"GC pauses {stall.GcPauses.TotalMilliseconds:0} ms in the run ({stall.Collections} collections, {stall.AllocatedBytes / 1048576.0:0} MB allocated; most by type: " +
+                    string.Join(", ", allocations.TakeTop(5).Select(t => $"{t.Type} {t.Bytes / 1048576.0:0} MB")) + ")");
             }
         }
 
