@@ -38,8 +38,23 @@ public sealed class RunbookRuntime(
 
     public RunbookLibrary Runbooks => library;
 
+    /// <summary>
+    /// Worker threads the pool starts at once, without its pause of ~0.5 s per thread once all are busy. SSH.NET and
+    /// WorkflowCore block their calling thread in places (key exchange, channel requests, lock and queue waits); on a
+    /// 2-core machine the pool starts with 2 workers, and the failover benchmark saw the whole process stall 0.6–1.5 s
+    /// in most switchovers until the pool had grown (gone with a minimum of 40).
+    /// </summary>
+    public const int MinimumWorkerThreads = 32;
+
+    private static void EnsureThreadPoolMinimum()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        if (workers < MinimumWorkerThreads) ThreadPool.SetMinThreads(MinimumWorkerThreads, io);
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        EnsureThreadPoolMinimum();
         serializer.Register<RunData>("pgha.run");
         serializer.Register<StepState>("pgha.step");
         serializer.Register<ApprovalDecisionEvent>("pgha.approval-decision");
