@@ -126,30 +126,25 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
     private static async Task<bool> PointAtAsync(ClusterHosts cluster, HostRef host, HostRef target, bool running, bool changed,
         Action<string> log, CancellationToken ct)
     {
-        var started = false;
         if (!running)
         {
             var start = new RemoteCommand { Program = PgBouncerLayout.Binary, Arguments = ["-d", PgBouncerLayout.IniFile(cluster.Inventory)], Timeout = TimeSpan.FromSeconds(30) };
             log("$ " + start.Describe());
             await cluster.Remote(host, HostAccount.Deploy).RunAsync(start, line => log(line.Text), ct);
-            started = true;
             await WaitForAdminAsync(cluster.PgBouncerAdmin(host), TimeSpan.FromSeconds(15), ct);
+            await PgBouncerRoutes.RequireConfiguredAsync(cluster, host, target, ct);
+            return true;
         }
-        else
+        var admin = cluster.PgBouncerAdmin(host);
+        var shown = changed ? null : await admin.ShowDatabasesAsync(ct);
+        // Also when only the RELOAD is missing: an attempt that died between writing the ini and RELOAD left it so.
+        if (shown is null || !PgBouncerRoutes.IsConfigured(cluster, host, target, shown))
         {
-            var admin = cluster.PgBouncerAdmin(host);
-            var shown = changed ? null : await admin.ShowDatabasesAsync(ct);
-            // Also when only the RELOAD is missing: an attempt that died between writing the ini and RELOAD left it so.
-            if (shown is null || !PgBouncerRoutes.IsConfigured(cluster, host, target, shown))
-            {
-                log("RELOAD");
-                shown = await admin.ReloadAsync(ct);
-            }
-            PgBouncerRoutes.RequireConfigured(cluster, host, target, shown);
-            return started;
+            log("RELOAD");
+            shown = await admin.ReloadAsync(ct);
         }
-        await PgBouncerRoutes.RequireConfiguredAsync(cluster, host, target, ct);
-        return started;
+        PgBouncerRoutes.RequireConfigured(cluster, host, target, shown);
+        return false;
     }
 
     // One round trip (it may run inside a pause): is pgbouncer running, and what does its ini say now.
