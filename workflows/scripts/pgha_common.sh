@@ -26,7 +26,8 @@ PGBOUNCER_AUTH_FILE="$PGBOUNCER_CONFIG_PATH/userlist.txt"
 PGBOUNCER_PID="$SOCKET_DIR/pgbouncer.pid"
 PG_LOG_FILE="$LOG_PATH/pgha-postgresql.log"
 
-log() { local TZ=UTC0; printf '%(%H:%M:%S)T %s: %s\n' -1 "$PGHA_SCRIPT" "$*"; }
+# -x: bash applies a TZ to its own clock only when the variable is exported.
+log() { local -x TZ=UTC0; printf '%(%H:%M:%S)T %s: %s\n' -1 "$PGHA_SCRIPT" "$*"; }
 die() { printf '%s: ERROR: %s\n' "$PGHA_SCRIPT" "$*" >&2; exit 1; }
 output() { printf 'PGHA_OUTPUT %s=%s\n' "$1" "$2"; }
 
