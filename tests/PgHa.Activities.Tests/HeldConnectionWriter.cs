@@ -70,6 +70,11 @@ public sealed class HeldConnectionWriter : IAsyncDisposable
     /// <summary>A wall-clock moment (a node's start, say) on this writer's clock.</summary>
     public TimeSpan OnClock(DateTime utc) => utc - _startedAt;
 
+    public int CommitsSince(TimeSpan from)
+    {
+        lock (Acknowledged) return Acknowledged.Count(a => a.At >= from);
+    }
+
     public int FailedSince(TimeSpan from)
     {
         lock (Acknowledged) return Failed.Count(f => f.At >= from);

@@ -92,18 +92,40 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
         foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
 
         // A blip: the master is cut off for a few seconds and comes back before anyone fails over. Its guard pauses its
-        // pgbouncer (no split brain possible) and, finding the slave still a standby, resumes it by itself.
+        // pgbouncer (no split brain possible) and, once the slave answers that it is still a standby, resumes it by
+        // itself. While the slave's postmaster is stopped (SIGSTOP: connections are accepted but never answered) the
+        // guard cannot know whether it was promoted, so the pause holds.
         {
-            var master = original.Roles["master"];
+            var (master, slave) = (original.Roles["master"], original.Roles["slave"]);
+            var guardLog = $"{original.Paths.Log}/pgha-isolation-guard.log";
+            var stopSlave = $"kill -STOP $(head -n 1 {original.Paths.Data}/postmaster.pid)";
             var from = viaMaster.Now;
             await lab.Lab.CutLinkAsync(master);
-            try { await Task.Delay(TimeSpan.FromSeconds(4)); }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(4));
+                await OnHostAsync(slave, stopSlave);
+            }
             finally { await lab.Lab.RestoreLinkAsync(master); }
+            try
+            {
+                var until = DateTime.UtcNow.AddSeconds(20);
+                while (!(await OnHostAsync(master, $"tail -n 1 {guardLog}")).Contains("does not answer queries yet"))
+                {
+                    Assert.True(DateTime.UtcNow < until, $"{master}'s guard did not report the unanswering slave within 20 s: " + await OnHostAsync(master, $"tail -n 3 {guardLog}"));
+                    await Task.Delay(100);
+                }
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                Assert.NotEqual("", await OnHostAsync(master, $"cat {original.Paths.Deployment}/isolation-guard/paused 2>/dev/null || true"));
+                var held = viaMaster.CommitsSince(viaMaster.Now - TimeSpan.FromSeconds(1));
+                Assert.True(held == 0, $"{master}'s pgbouncer took {held} commit(s) in the last second while its guard could not tell whether {slave} was promoted");
+            }
+            finally { await OnHostAsync(slave, stopSlave.Replace("-STOP", "-CONT")); }
             foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(30));
-            var guard = await OnHostAsync(master, $"grep 'isolation_guard' {original.Paths.Log}/pgha-isolation-guard.log | tail -n 2");
+            var guard = await OnHostAsync(master, $"grep 'isolation_guard' {guardLog} | tail -n 3");
             Log($"[blip] {master}'s guard: {guard}; " + Describe(writers, from));
             Assert.Contains("paused (split-brain guard)", guard);
-            Assert.Contains($"{address[original.Roles["slave"]]} is not a primary: pgbouncer on {master} resumed", guard);
+            Assert.Contains($"{address[slave]} is not a primary: pgbouncer on {master} resumed", guard);
             Assert.Equal("", await OnHostAsync(master, $"cat {original.Paths.Deployment}/isolation-guard/paused 2>/dev/null || true"));
             Assert.Equal(before, await lab.HostStateAsync());
         }

@@ -121,6 +121,12 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
     private async Task<string?> KillInsideAsync(string runId, string node, Func<Task>? release)
     {
         using var ap = _lab.Approver();
+        // An approval opened while the snapshot was taken shows in the snapshot and again as its event: decide it once.
+        var approved = new HashSet<string>();
+        async Task ApproveOnceAsync(string approvalNode)
+        {
+            if (approved.Add(approvalNode)) await ServerOnTheLab.ApproveAsync(ap, runId, approvalNode);
+        }
         await foreach (var (kind, data) in _lab.EventsAsync(runId, TimeSpan.FromMinutes(10)))
         {
             switch (kind)
@@ -134,10 +140,10 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
                     var seen = (running?["log"]?.GetValue<string>() ?? "").Split('\n').FirstOrDefault(IsHostOutput);
                     if (seen is not null) { await _lab.Server.KillAsync(); return seen; }
                     foreach (var open in data["approvals"]!.AsArray().Where(a => a!["decision"] is null))
-                        await ServerOnTheLab.ApproveAsync(ap, runId, open!["nodeId"]!.GetValue<string>());
+                        await ApproveOnceAsync(open!["nodeId"]!.GetValue<string>());
                     break;
                 case "approval.requested":
-                    await ServerOnTheLab.ApproveAsync(ap, runId, data["nodeId"]!.GetValue<string>());
+                    await ApproveOnceAsync(data["nodeId"]!.GetValue<string>());
                     break;
                 case "node.log" when data["nodeId"]?.GetValue<string>() == node && IsHostOutput(data["message"]?.GetValue<string>() ?? ""):
                     await _lab.Server.KillAsync();

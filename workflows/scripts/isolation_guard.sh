@@ -5,9 +5,9 @@
 # as unreachable, so a peer whose PostgreSQL is down still counts). When none has answered for ISOLATION_PAUSE_SECONDS
 # (2, timed from the first unanswered probe, in milliseconds) it PAUSEs its own pgbouncer (SIGUSR1): a
 # master cut off the network stops taking writes through pgbouncer before anyone can promote its standby (the standby
-# notices the loss only after wal_receiver_timeout, 5 s). When a peer answers again it RESUMEs (SIGUSR2) only if the
-# other host of the streaming pair is not a primary: if it is, a failover happened, and the pending fence stops this
-# PostgreSQL instead.
+# notices the loss only after wal_receiver_timeout, 5 s). When a peer answers again it RESUMEs (SIGUSR2) only once the
+# other host of the streaming pair says it is not a primary (a standby, or nothing listening on its port); if it is one,
+# a failover happened and the pending fence stops this PostgreSQL instead; if it does not answer, it stays paused.
 # `isolation_guard.sh` runs the loop; `isolation_guard.sh status` prints paused-since or nothing.
 . "$(dirname "$0")/pgha_common.sh"
 require_account
@@ -33,8 +33,18 @@ reaches() {
     err=$(timeout 0.5 bash -c "exec 3<>/dev/tcp/$1/$DB_PORT" 2>&1) && return 0
     [[ "$err" == *"Connection refused"* ]]
 }
-peer_is_primary() {
-    [ "$(timeout 2 psql -X -w -qAt -d "host=$1 port=$DB_PORT user=$LONDISTE_USER dbname=postgres connect_timeout=1" -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]
+# primary, standby, down (nothing listens: it cannot be a primary now) or unknown (no answer, or a server that does not
+# take queries yet). Only an answer counts as "not a primary": a peer the link has just come back to may not answer
+# queries for a moment, and resuming on that silence would let this host take writes beside a promoted standby.
+peer_role() {
+    local answer
+    answer=$(timeout 2 psql -X -w -qAt -d "host=$1 port=$DB_PORT user=$LONDISTE_USER dbname=postgres connect_timeout=1" -c 'SELECT pg_is_in_recovery()' 2>&1)
+    case "$answer" in
+        t) echo standby ;;
+        f) echo primary ;;
+        *"Connection refused"*) echo down ;;
+        *) echo unknown ;;
+    esac
 }
 # The first peer that answers, all probed at once (one silent peer must not delay the verdict on the others).
 reachable_peer() {
@@ -45,7 +55,7 @@ reachable_peer() {
 }
 say() { log "$*"; logger -t pgha-isolation-guard "$*" 2>/dev/null || true; }
 
-alone_since=0
+alone_since=0 held_for=
 while true; do
     if [ -e "$paused_file" ] || [ "$(live_role)" = primary ]; then
         probed_at=$(now_ms)
@@ -53,15 +63,27 @@ while true; do
         if [ -n "$reachable" ]; then
             alone_since=0
             if [ -e "$paused_file" ]; then
-                other=
-                for p in "${standbys[@]}"; do if peer_is_primary "$p"; then other=$p; break; fi; done
-                if [ -z "$other" ]; then
+                verdict=not
+                for p in "${standbys[@]}"; do
+                    case "$(peer_role "$p")" in
+                        primary) verdict=primary; break ;;
+                        unknown) verdict=unknown ;;
+                    esac
+                done
+                if [ "$verdict" = not ]; then
                     pid_alive "$PGBOUNCER_PID" pgbouncer && kill -USR2 "$(cat "$PGBOUNCER_PID")"
                     rm -f "$paused_file"
                     say "peers reachable again ($reachable) and ${standbys[*]} is not a primary: pgbouncer on $THIS_HOST_NAME resumed"
+                elif [ "$verdict" != "$held_for" ]; then
+                    # Said once per reason, not four times a second.
+                    if [ "$verdict" = primary ]; then why="is a primary (a failover happened; the pending fence stops this PostgreSQL)"
+                    else why="does not answer queries yet"; fi
+                    say "peers reachable again ($reachable) but ${standbys[*]} $why: pgbouncer on $THIS_HOST_NAME stays paused"
                 fi
+                held_for=$verdict
             fi
         elif [ ! -e "$paused_file" ]; then
+            held_for=
             (( alone_since > 0 )) || alone_since=$probed_at
             alone_ms=$(( $(now_ms) - alone_since ))
             if (( alone_ms >= limit_ms )); then
