@@ -30,23 +30,37 @@ echo "=== designer (browser)"
   node --test --test-reporter=spec --test-reporter-destination=stdout \
        --test-reporter=junit --test-reporter-destination="$results/designer-e2e.junit.xml" e2e/) || status=1
 
-# Sum the counters of every TRX file and every JUnit file; each runner's own summary line covers only itself.
-read -r passed failed skipped < <(python3 - "$results" <<'PY'
-import sys, glob, xml.etree.ElementTree as ET
+# Sum the counters of every TRX file and every JUnit file (each runner's own summary line covers only itself), and
+# name every failure with the first lines of its message, printed just above the summary where a truncated CI log
+# still shows it. The last line of the report is "passed failed skipped".
+report=$(python3 - "$results" <<'PY'
+import re, sys, glob, xml.etree.ElementTree as ET
+def first(text, n=6): return "\n      ".join((text or "").strip().splitlines()[:n])
 p = f = s = 0
-for path in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(path).getroot().find(".//{*}ResultSummary/{*}Counters")
-    if c is None: continue
-    p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
-    s += int(c.get("notExecuted", 0)) + int(c.get("inconclusive", 0))
-for path in glob.glob(sys.argv[1] + "/*.junit.xml"):
-    for case in ET.parse(path).getroot().iter("testcase"):
-        if case.find("failure") is not None or case.find("error") is not None: f += 1
+for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    root = ET.parse(path).getroot()
+    c = root.find(".//{*}ResultSummary/{*}Counters")
+    if c is not None:
+        p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
+        s += int(c.get("notExecuted", 0)) + int(c.get("inconclusive", 0))
+    for r in root.iter("{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}UnitTestResult"):
+        if r.get("outcome") in ("Failed", "Error", "Timeout", "Aborted"):
+            m = r.find(".//{*}ErrorInfo/{*}Message")
+            print(f"FAILED {r.get('testName')}\n      {first(m.text if m is not None else '')}")
+for path in sorted(glob.glob(sys.argv[1] + "/*.junit.xml")):
+    # node's junit reporter copies a failure's ANSI colour codes into the XML, which XML forbids: drop control characters.
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", open(path, encoding="utf-8", errors="replace").read())
+    for case in ET.fromstring(text).iter("testcase"):
+        bad = case.find("failure") if case.find("failure") is not None else case.find("error")
+        if bad is not None:
+            f += 1
+            print(f"FAILED {case.get('classname', '')} {case.get('name')}\n      {first(bad.get('message') or bad.text)}")
         elif case.find("skipped") is not None: s += 1
         else: p += 1
 print(p, f, s)
 PY
-)
+) || { echo "$report"; echo "0 passed, 1 failed"; exit 1; }
+read -r passed failed skipped <<<"${report##*$'\n'}"
 expected=$(( $(ls tests/*/*.Tests.csproj | wc -l) + 2 ))
 found=$(( $(ls "$results"/*.trx 2>/dev/null | wc -l) + $(ls "$results"/*.junit.xml 2>/dev/null | wc -l) ))
 if [[ $found -lt $expected ]]; then
@@ -54,22 +68,7 @@ if [[ $found -lt $expected ]]; then
   failed=$((failed + expected - found)); status=1
 fi
 [[ $failed -gt 0 ]] && status=1
-
-# Name every failure (with the first lines of its message) just above the summary, where a truncated CI log still shows it.
-python3 - "$results" <<'PY'
-import sys, glob, xml.etree.ElementTree as ET
-def first(text, n=6): return "\n      ".join((text or "").strip().splitlines()[:n])
-for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
-    for r in ET.parse(path).getroot().iter("{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}UnitTestResult"):
-        if r.get("outcome") in ("Failed", "Error", "Timeout", "Aborted"):
-            m = r.find(".//{*}ErrorInfo/{*}Message")
-            print(f"FAILED {r.get('testName')}\n      {first(m.text if m is not None else '')}")
-for path in sorted(glob.glob(sys.argv[1] + "/*.junit.xml")):
-    for case in ET.parse(path).getroot().iter("testcase"):
-        bad = case.find("failure") if case.find("failure") is not None else case.find("error")
-        if bad is not None:
-            print(f"FAILED {case.get('classname', '')} {case.get('name')}\n      {first(bad.get('message') or bad.text)}")
-PY
+[[ "$report" == *$'\n'* ]] && echo "${report%$'\n'*}"
 
 summary="$passed passed, $failed failed"
 [[ $skipped -gt 0 ]] && summary="$summary, $skipped skipped"

@@ -88,9 +88,12 @@ describe('designer in Chromium against the real server', () => {
     const before = await placed();
     await page.click('button:has-text("Auto-layout")');
     await page.waitForFunction(b => document.querySelector('.react-flow__node[data-id=delay-1]').style.transform !== b, before);
+    const laidOut = await placed();
     await page.keyboard.press('Control+z');
     assert.equal(await placed(), before);
     await page.keyboard.press('Control+Shift+z');
+    // The handles are measured next: only once the redo has moved the nodes back (seen missing the edge under load).
+    await page.waitForFunction(l => document.querySelector('.react-flow__node[data-id=delay-1]').style.transform === l, laidOut);
 
     // Connect Log's Done outcome to Delay's input.
     const from = await page.locator('[data-node=log-1] .react-flow__handle[data-handleid=Done]').boundingBox();
