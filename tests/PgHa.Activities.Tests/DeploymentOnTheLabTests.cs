@@ -172,8 +172,7 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         var before = await lab.HostStateAsync();
         var (plan, took) = await lab.RunAsync(runbook, TimeSpan.FromMinutes(5), dryRun: true);
         Assert.True(plan.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(plan));
-        var after = await lab.HostStateAsync();
-        foreach (var (host, text) in before) Assert.Equal(text, after[host]);
+        HostStateAssert.Unchanged(before, await lab.HostStateAsync(), $"the dry run of {runbook}");
         Log($"[timing] dry run of {runbook}: {took.TotalSeconds:0.0} s, host state unchanged");
         return plan;
     }

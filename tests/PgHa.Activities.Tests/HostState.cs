@@ -27,6 +27,18 @@ internal static class HostState
         return state;
     }
 
+    /// <summary>The lines that differ, host by host ("role - line" was there before, "role + line" is there now).</summary>
+    public static IReadOnlyList<string> Differences(IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after)
+    {
+        return before.Keys.Union(after.Keys).Order(StringComparer.Ordinal).SelectMany(role =>
+        {
+            var (was, now) = (Lines(before, role), Lines(after, role));
+            return was.Except(now).Select(l => $"{role} - {l}").Concat(now.Except(was).Select(l => $"{role} + {l}"));
+        }).ToList();
+
+        static string[] Lines(IReadOnlyDictionary<string, string> state, string role) => state.TryGetValue(role, out var text) ? text.Split('\n') : [];
+    }
+
     private static RemoteCommand Script(ClusterInventory inventory)
     {
         var p = inventory.Paths;
