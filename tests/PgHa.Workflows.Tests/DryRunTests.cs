@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using PgHa.Workflows.Activities;
+using PgHa.Workflows.Clusters;
 using PgHa.Workflows.Runtime;
 using PgHa.Workflows.Store.Entities;
 using static PgHa.Workflows.Tests.Runbooks;
@@ -55,6 +57,26 @@ public sealed class DryRunTests : IAsyncLifetime
         var real = await _engine.WaitForEndAsync((await _engine.StartAsync("keys")).Run.RunId);
         Assert.Equal(RunStatus.Completed, real.Run.Status);
         Assert.Equal("echo:authorize key-k1:0:", _engine.Recorder.Executions[^1]);
+    }
+
+    [Fact]
+    public async Task Nodes_after_a_role_change_in_a_dry_run_resolve_the_new_roles_and_the_stored_roles_stay()
+    {
+        var clusters = _engine.Services.GetRequiredService<ClusterDirectory>();
+        await clusters.ImportAsync(TestClusters.One(_engine.DatabaseFile), "test");
+        await _engine.SaveAsync(Json("swap",
+            [("before", "Echo", new { text = "master ${roles.master.name}" }), ("swap", "SwapMasterAndSlave", new { name = "swap" }), ("after", "Echo", new { text = "master ${roles.master.name}" })],
+            ["before -Done-> swap", "swap -Done-> after"]));
+
+        var plan = await _engine.WaitForEndAsync((await _engine.Runtime.StartRunAsync(new StartRunRequest
+        {
+            RunbookId = "swap", ClusterId = "one", StartedBy = "tester", DryRun = true,
+        })).Run.RunId);
+
+        Assert.True(plan.Run.Status == RunStatus.Completed, plan.Run.Error);
+        Assert.Equal(["echo:master pg1:0:", "echo:master pg2:0:"], _engine.Recorder.Executions);
+        Assert.Contains("roles in this dry run from here on: master=pg2, replica=pg3, slave=pg1 (not stored)", plan.Journal.Single(j => j.NodeId == "swap").Log);
+        Assert.Equal("pg1", (await clusters.GetAsync("one"))!.Roles["master"]);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using PgHa.ThrowawayPostgres;
 using PgHa.Workflows.Clusters;
@@ -99,7 +98,7 @@ public sealed class PostgresStoreEngineTests(PostgresServer server) : IClassFixt
         await using var a = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
         await a.Runtime.Runbooks.SaveAsync(Gated, "test", asNextVersion: false, published: true);
         await using var b = await EngineHarness.StartAsync(store: new StoreLocation.Postgres(cs));
-        await a.Services.GetRequiredService<ClusterDirectory>().ImportAsync(ClusterOne(a.DatabaseFile), "test");
+        await a.Services.GetRequiredService<ClusterDirectory>().ImportAsync(TestClusters.One(a.DatabaseFile), "test");
 
         // Each round: eight starts at once, half on each node; one is accepted, the others name it. Then it is rejected.
         for (var round = 0; round < 6; round++)
@@ -119,21 +118,5 @@ public sealed class PostgresStoreEngineTests(PostgresServer server) : IClassFixt
     {
         try { return (await node.Runtime.StartRunAsync(new StartRunRequest { RunbookId = "pg-gated", ClusterId = "one", StartedBy = "tester" }), null); }
         catch (ConflictException e) { return (null, e); }
-    }
-
-    /// <summary>A cluster "one" whose key files exist; nothing connects to its hosts.</summary>
-    private static string ClusterOne(string besideFile)
-    {
-        var key = Path.Combine(Path.GetDirectoryName(besideFile)!, "id_test");
-        File.WriteAllText(key, "not a real key");
-        File.WriteAllText(key + ".known_hosts", "");
-        return new JsonObject
-        {
-            ["id"] = "one", ["name"] = "three hosts nobody connects to",
-            ["hosts"] = new JsonArray(Enumerable.Range(1, 3).Select(i => (JsonNode)new JsonObject { ["name"] = $"pg{i}", ["address"] = $"10.99.0.{i}" }).ToArray()),
-            ["roles"] = new JsonObject { ["master"] = "pg1", ["slave"] = "pg2", ["replica"] = "pg3" },
-            ["accounts"] = new JsonObject { ["admin"] = new JsonObject { ["user"] = "devops", ["keyFile"] = key }, ["deploy"] = new JsonObject { ["user"] = "silkcloud", ["keyFile"] = key } },
-            ["knownHostsFile"] = key + ".known_hosts",
-        }.ToJsonString();
     }
 }

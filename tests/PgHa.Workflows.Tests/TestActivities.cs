@@ -28,6 +28,7 @@ public static class TestActivities
         services.AddActivity<Echo>();
         services.AddActivity<ChangeWithoutPlan>();
         services.AddActivity<GenerateKey>();
+        services.AddActivity<SwapMasterAndSlave>();
     }
 }
 
@@ -118,6 +119,17 @@ public sealed class ChangeWithoutPlan(ExecutionRecorder recorder) : Activity<Rec
     {
         recorder.Record(input.Name);
         return Task.FromResult(ActivityResult.Done());
+    }
+}
+
+[Activity("SwapMasterAndSlave", Mutates = true, PlansInDryRun = true, Description = "Hands the master role to the slave and back, as SetClusterRoles does.")]
+public sealed class SwapMasterAndSlave : Activity<RecordInput>
+{
+    protected override Task<ActivityResult> ExecuteAsync(RecordInput input, ActivityContext context)
+    {
+        var roles = new Dictionary<string, string>(context.Cluster!.Roles) { ["master"] = context.Cluster.Roles["slave"], ["slave"] = context.Cluster.Roles["master"] };
+        if (context.DryRun) context.Plan("swap master and slave");
+        return Task.FromResult(ActivityResult.Done() with { NewClusterRoles = roles });
     }
 }
 

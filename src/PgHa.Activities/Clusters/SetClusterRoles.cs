@@ -43,7 +43,8 @@ public sealed class SetClusterRoles : Activity<SetClusterRolesInput>
         {
             context.Plan($"stored inventory of '{after.Id}': {(changes.Length == 0 ? "roles unchanged" : changes)}");
             foreach (var h in after.Hosts) context.Plan($"{h.Name}: rewrite {PgHaEnvironment.FileName} with the new roles");
-            return ActivityResult.Done(outputs);
+            // The engine hands the roles to the rest of this dry run only (see ClusterRoleChange).
+            return ActivityResult.Done(outputs) with { NewClusterRoles = after.Roles };
         }
 
         // pgha.env first: if the server dies here the roles are not stored yet, and the node runs again with the same result.

@@ -9,7 +9,8 @@ namespace PgHa.Workflows.Clusters;
 /// <summary>
 /// A node's hand-over of roles (SetClusterRoles): the run's snapshot changes now, in the data this pass persists, and
 /// the stored inventory changes in the same checkpoint transaction. A crash before that commit leaves both as they
-/// were (the node runs again); after it, both show the new roles.
+/// were (the node runs again); after it, both show the new roles. In a dry run only the run's snapshot changes, so the
+/// nodes it plans after the hand-over resolve roles as the real run's would; the stored inventory is left alone.
 /// </summary>
 internal static class ClusterRoleChange
 {
@@ -22,6 +23,11 @@ internal static class ClusterRoleChange
         var errors = ClusterValidator.Validate(after, checkFiles: false);
         if (errors.Count > 0) throw new ClusterValidationException(errors);
         run.Cluster = JsonSerializer.SerializeToElement(after, ClusterInventory.JsonOptions);
+        if (run.DryRun)
+        {
+            log("roles in this dry run from here on: " + Describe(after.Roles) + " (not stored)");
+            return;
+        }
         var changedBy = $"{ClusterDirectory.RoleChangePrefix}{run.RunId}";
         checkpoint.Add(instance, db =>
         {
@@ -32,7 +38,9 @@ internal static class ClusterRoleChange
             row.UpdatedAt = DateTime.UtcNow;
             row.UpdatedBy = changedBy;
         });
-        log("roles now: " + string.Join(", ", after.Roles.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}={r.Value}")) +
-            " (stored with this node's end)");
+        log("roles now: " + Describe(after.Roles) + " (stored with this node's end)");
     }
+
+    private static string Describe(IReadOnlyDictionary<string, string> roles) =>
+        string.Join(", ", roles.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}={r.Value}"));
 }

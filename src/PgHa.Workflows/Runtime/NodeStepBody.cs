@@ -144,7 +144,7 @@ public sealed class NodeStepBody(
             return ExecutionResult.Sleep(retryIn, new StepState { Attempt = attempt + 1 });
         }
 
-        if (!result.IsFailure && result.NewClusterRoles is { } roles && !run.DryRun)
+        if (!result.IsFailure && result.NewClusterRoles is { } roles)
             ClusterRoleChange.Apply(checkpoint, context.Workflow, run, roles, log.Write);
         EndAttempt(context.Workflow, attemptStart, result.IsFailure ? JournalStatus.Failed : JournalStatus.Succeeded,
             result.Outcome, result.Outputs, log, result.Error);
