@@ -65,7 +65,12 @@ public sealed class PlannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITest
         Assert.Contains($"[plan] {original.Roles["master"]}: pg_ctl -D ", planText);
         Assert.Contains(" -m fast -W stop", planText);
         Assert.Contains($"[plan] {original.Roles["slave"]}: SQL on postgres: SELECT pg_promote(wait => false)", planText);
-        Assert.Equal(before, await lab.HostStateAsync());
+        // So are the pause guard, the Londiste root's move and the old master's rejoin.
+        Assert.Contains($"[plan] {original.Roles["master"]}: start the watcher: setsid bash {original.Paths.Deployment}/pgbouncer_guard.sh watch ", planText);
+        Assert.Contains($"[plan] {original.Roles["slave"]}: (assumes PostgreSQL on {original.Roles["slave"]} is promoted by then; it is a standby now)", planText);
+        Assert.Contains($"[plan] {original.Roles["replica"]}: SQL on appdb: UPDATE pgq_node.node_location SET node_location = 'dbname=appdb host={original.HostForRole("slave")!.Address} ", planText);
+        Assert.Contains($"[plan] {original.Roles["master"]}: pg_rewind -D {original.Paths.Data} --source-server=", planText);
+        HostStateAssert.Unchanged(before, await lab.HostStateAsync(), "the dry run of planned-failover");
         Assert.Equal(original.Roles, (await StoredInventoryAsync()).Roles);
 
         await using var viaMaster = new HeldConnectionWriter("via-" + original.Roles["master"], original.HostForRole("master")!.Address, original.Ports.PgBouncer, lab.Secret("appPassword"));

@@ -65,7 +65,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
         var refusedMaster = await RunToEndAsync("unplanned-failover-master-broken");
         Assert.Equal(RunStatus.Failed, refusedMaster.Run.Status);
         Assert.Contains("is reachable and a primary", NodeError(refusedMaster, "evidence"));
-        Assert.Equal(before, await lab.HostStateAsync());
+        HostStateAssert.Unchanged(before, await lab.HostStateAsync(), "the refused runs");
 
         // A partial partition: the bastion and the slave lose the master, the replica still reaches it. The master is
         // alive and serving behind it; the witness says so and the failover is refused.
@@ -83,7 +83,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
                 Assert.True(DateTime.UtcNow < until, "the slave did not stream again within 60 s of the partition's end");
                 await Task.Delay(500);
             }
-            Assert.Equal(before, await lab.HostStateAsync());
+            HostStateAssert.Unchanged(before, await lab.HostStateAsync(), "the refused failover behind a partial partition");
         }
 
         await using var viaMaster = new HeldConnectionWriter("via-" + original.Roles["master"], address[original.Roles["master"]], original.Ports.PgBouncer, Password);
@@ -127,7 +127,7 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             Assert.Contains("paused (split-brain guard)", guard);
             Assert.Contains($"{address[slave]} is not a primary: pgbouncer on {master} resumed", guard);
             Assert.Equal("", await OnHostAsync(master, $"cat {original.Paths.Deployment}/isolation-guard/paused 2>/dev/null || true"));
-            Assert.Equal(before, await lab.HostStateAsync());
+            HostStateAssert.Unchanged(before, await lab.HostStateAsync(), "the blip");
         }
 
         // (1) The slave breaks: its postgres is killed and its data directory deleted. The master's clients never notice.
@@ -161,6 +161,17 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             var (oldMaster, newMaster) = (roles["master"], roles["slave"]);
             await lab.Lab.KillPostgresAsync(oldMaster);
             var killedAt = viaSlave.Now;
+
+            // A dry run first: the fence, the promotion and the rebuild are planned by their host scripts, and no host changes.
+            var hostsBefore = await lab.HostStateAsync();
+            var (plan, _) = await lab.RunAsync("unplanned-failover-master-broken", TimeSpan.FromMinutes(3), dryRun: true);
+            var planText = LabDeploymentFixture.JournalText(plan);
+            Assert.True(plan.Run.Status == RunStatus.Completed, "master killed, dry run: " + planText);
+            Assert.Contains($"[plan] {oldMaster}: touch {original.Paths.Data}/standby.signal", planText);
+            Assert.Contains($"[plan] {newMaster}: SQL on postgres: SELECT pg_promote(wait => false)", planText);
+            Assert.Contains($"[plan] {oldMaster}: pg_rewind -D {original.Paths.Data} --source-server=", planText);
+            HostStateAssert.Unchanged(hostsBefore, await lab.HostStateAsync(), "the dry run with the master killed");
+
             var runId = await StartAsync("unplanned-failover-master-broken");
             var approval = await WaitForApprovalAsync(runId, "approve", TimeSpan.FromMinutes(2));
             Log($"[master killed] approval prompt: {approval.Prompt}");

@@ -3,7 +3,8 @@
 # detached watcher on this host that RESUMEs pgbouncer (SIGUSR2, no password needed) once SECONDS pass without a
 # `disarm TOKEN` (ResumePgBouncer, after RESUME) — so a server that dies inside the pause window never leaves clients
 # waiting for ever. Re-entrant: arming again with the same token moves the deadline and keeps one watcher; a RESUME
-# on a pgbouncer that is not paused is ignored by pgbouncer. Outputs: armedUntil (arm); fired, firedAt (disarm).
+# on a pgbouncer that is not paused is ignored by pgbouncer. Plan mode (PGHA_DRY_RUN=1) prints each change instead.
+# Outputs: armedUntil (arm); fired, firedAt (disarm).
 . "$(dirname "$0")/pgha_common.sh"
 require_account
 guard_dir="$DEPLOYMENT_PATH/pgbouncer-guard"
@@ -12,7 +13,7 @@ fired="$guard_dir/fired"
 action=${1:-}; token=${2:-}
 [[ "$token" =~ ^[A-Za-z0-9_.-]+$ ]] || die "usage: $(basename "$0") arm TOKEN SECONDS | disarm TOKEN (token: letters, digits, _ . -)"
 watcher_pid="$guard_dir/watcher.$token.pid"
-install -d -m 0700 "$guard_dir"
+ensure_dir "$guard_dir" 0700
 
 # The watcher: re-reads the deadline (a re-arm may move it), fires once, leaves a record for disarm to report.
 watch() {
@@ -37,7 +38,9 @@ case "$action" in
         until_epoch=$(( $(date +%s) + seconds ))
         printf '%s %s\n' "$token" "$until_epoch" | write_atomic "$armed" 600
         if pid_alive "$watcher_pid" pgbouncer_guard; then
-            log "guard already watching; deadline moved to +${seconds}s"
+            planning || log "guard already watching; deadline moved to +${seconds}s"
+        elif planning; then
+            planned "start the watcher: setsid bash $DEPLOYMENT_PATH/$PGHA_SCRIPT watch $token (SIGUSR2 to pgbouncer at +${seconds}s unless disarmed)"
         else
             # setsid + closed descriptors: the watcher outlives this SSH channel and the server that opened it.
             setsid bash "$0" watch "$token" </dev/null >/dev/null 2>&1 &
@@ -48,13 +51,14 @@ case "$action" in
     watch) watch ;;
     disarm)
         # The watcher sees the file gone and exits within half a second.
-        if read -r t _ <"$armed" 2>/dev/null && [ "$t" = "$token" ]; then rm -f "$armed"; fi
+        if read -r t _ <"$armed" 2>/dev/null && [ "$t" = "$token" ]; then change rm -f -- "$armed"
+        elif planning; then planned "rm -f -- $armed (once this run's PausePgBouncer has armed it; not armed now)"; fi
         at=$(grep -m1 "^$token " "$fired" 2>/dev/null | cut -d' ' -f2 || true)
         if [ -n "$at" ]; then
             log "the guard had already resumed pgbouncer on $THIS_HOST_NAME at $at (the run did not resume it within its budget)"
             output fired true; output firedAt "$at"
         else
-            log "guard disarmed"
+            planning || log "guard disarmed"
             output fired false
         fi
         ;;

@@ -5,7 +5,8 @@
 # that is impossible, a fresh base backup is taken into a temporary folder and swapped in. Then standby.signal,
 # primary_conninfo + primary_slot_name, start, and a bounded wait until it streams. Refuses while this host still runs
 # as a primary. Rerun-safe: a standby already streaming from the new primary is left as it is.
-# Outputs: method (none|rewind|basebackup), slot.
+# Outputs: method (none|rewind|basebackup), slot. Plan mode (PGHA_DRY_RUN=1) prints each change instead; a primary not yet
+# promoted, or this host still running as the primary, is noted as an assumption (earlier nodes of the run change that).
 . "$(dirname "$0")/pgha_common.sh"
 require_account
 new=${1:-}; limit=${2:-300}
@@ -36,20 +37,35 @@ started_and_streaming() {
     wait_until "$limit" "the WAL receiver to stream from $new" streaming_from_new
 }
 
-[ "$(psql -X -qAt -d "$superuser_conn" -c 'SELECT pg_is_in_recovery()')" = f ] || die "$new is not a running primary; promote it first"
+new_in_recovery=$(psql -X -qAt -d "$superuser_conn" -c 'SELECT pg_is_in_recovery()')
+if planning && [ "$new_in_recovery" = t ]; then
+    planned "(assumes $new is promoted by then; it is a standby now)"
+else
+    [ "$new_in_recovery" = f ] || die "$new is not a running primary; promote it first"
+fi
 
 if pg_running; then
     if [ "$(in_recovery)" = f ]; then
-        die "PostgreSQL on $THIS_HOST_NAME runs as a primary; stop or fence it (StopPostgres, FenceHost) before it rejoins as a standby of $new"
-    fi
-    if streaming_from_new; then
+        planning || die "PostgreSQL on $THIS_HOST_NAME runs as a primary; stop or fence it (StopPostgres, FenceHost) before it rejoins as a standby of $new"
+        planned "(assumes PostgreSQL on $THIS_HOST_NAME is stopped or fenced by then; it runs as a primary now)"
+    elif streaming_from_new; then
         log "already a standby streaming from $new"
         output method none; output slot "$slot"; exit 0
+    else
+        stop_postgres fast 60
     fi
-    stop_postgres fast 60
 fi
 
-pg_receivewal --create-slot --if-not-exists -S "$slot" -d "host=$new port=$DB_PORT user=$REPLICATION_USER" -w >/dev/null
+change pg_receivewal --create-slot --if-not-exists -S "$slot" -d "host=$new port=$DB_PORT user=$REPLICATION_USER" -w >/dev/null
+if planning; then
+    planned "pg_rewind -D $DATA_PATH --source-server='$superuser_conn' (nothing to do when the timelines did not diverge; if it fails: pg_basebackup from $new into $DATA_PATH.pgha-new, swapped in)"
+    follow_primary "$new" "$slot"
+    start_postgres
+    planned "wait up to ${limit}s for the WAL receiver to stream from $new (a fresh base backup if it does not start)"
+    run_sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active AND slot_type = 'physical'"
+    output method "$(planned_value "rejoin method of $THIS_HOST_NAME")"; output slot "$slot"
+    exit 0
+fi
 method=none
 if [ -f "$DATA_PATH/PG_VERSION" ]; then
     # pg_rewind decides itself whether the timelines diverged; a cluster that was not shut down cleanly is first

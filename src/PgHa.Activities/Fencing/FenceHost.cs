@@ -42,9 +42,12 @@ public sealed class FenceHost : Activity<FenceHostInput>
         var answers = await HostFencing.AnswersAsync(host, TimeSpan.FromSeconds(input.ReachTimeoutSeconds), ct);
         if (context.DryRun)
         {
-            context.Plan(answers
-                ? $"{host.Name}: {HostFencing.Script} {primary.Address} (pg_ctl stop -m immediate, Londiste root daemons stopped, standby.signal + primary_conninfo → {primary.Address}); its pgbouncer → {primary.Address}, RELOAD"
-                : $"{host.Name} does not answer on SSH now: record a pending fence that the server carries out when it answers");
+            if (!answers) context.Plan($"{host.Name} does not answer on SSH now: record a pending fence that the server carries out when it answers");
+            else
+            {
+                try { await HostFencing.PlanAsync(cluster, host, primary, line => context.Log($"[{host.Name}] {line}"), context); }
+                catch (Exception e) when (e is Remote.RemoteException or InvalidOperationException) { return ActivityResult.Failed($"{host}: {e.Message}"); }
+            }
             return ActivityResult.Done(new { fenced = answers ? "now" : "pending", result = "dry run" });
         }
 

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using PgHa.Activities.PgBouncer;
 using PgHa.Activities.Scripts;
 using PgHa.Postgres.PgBouncer;
+using PgHa.Workflows.Activities;
 
 namespace PgHa.Activities.Fencing;
 
@@ -29,6 +30,14 @@ public static class HostFencing
         {
             return false;
         }
+    }
+
+    /// <summary>A dry run's plan of <see cref="FenceNowAsync"/>: fence_host.sh in plan mode, the pgbouncer re-pointed, RESUME.</summary>
+    public static async Task PlanAsync(ClusterHosts cluster, HostRef host, HostRef newPrimary, Action<string> log, ActivityContext context)
+    {
+        await HostScript.For(cluster, context).PlanOrThrowAsync(host, Script, [newPrimary.Address], TimeSpan.FromSeconds(60), log, context);
+        await SwitchPgBouncer.PlanPointAtAsync(cluster, host, newPrimary, pauseAround: false, log, context);
+        context.Plan($"{host.Name}: RESUME on the admin console (its split-brain guard may have paused it)");
     }
 
     /// <summary>Fences the host now; returns what was done, for the journal and the fence record.</summary>

@@ -45,26 +45,24 @@ public sealed class MoveLondisteRoot : Activity<MoveLondisteRootInput>
         }
         catch (ActivityInputException e) { return ActivityResult.Failed(e.Message); }
 
-        if (context.DryRun)
-        {
-            if (!input.OldRootFenced) context.Plan($"{oldRoot.Name}: {Script} stop-root (TERM the root workers and pgqd by their pid files)");
-            context.Plan($"{newRoot.Name}: {Script} start-root {newRoot.Address} (UPDATE pgq_node.node_location of root_<db>; root ini, worker and pgqd)");
-            context.Plan($"{leaf.Name}: {Script} follow-root {newRoot.Address} (UPDATE pgq_node.node_location of root_<db>; restart the leaf worker)");
-            return ActivityResult.Done();
-        }
-
         var ct = context.CancellationToken;
         var scripts = HostScript.For(cluster, context);
         var timeout = TimeSpan.FromSeconds(120);
         try
         {
             if (input.OldRootFenced) context.Log($"{oldRoot}: fenced, not contacted (its fence stops its root daemons)");
-            else await scripts.RunOrThrowAsync(oldRoot, Script, ["stop-root"], timeout, l => context.Log($"[{oldRoot.Name}] {l}"), context);
-            await scripts.RunOrThrowAsync(newRoot, Script, ["start-root", newRoot.Address], timeout, l => context.Log($"[{newRoot.Name}] {l}"), context);
-            await scripts.RunOrThrowAsync(leaf, Script, ["follow-root", newRoot.Address], timeout, l => context.Log($"[{leaf.Name}] {l}"), context);
+            else await scripts.RunOrPlanAsync(oldRoot, Script, ["stop-root"], timeout, l => context.Log($"[{oldRoot.Name}] {l}"), context);
+            await scripts.RunOrPlanAsync(newRoot, Script, ["start-root", newRoot.Address], timeout, l => context.Log($"[{newRoot.Name}] {l}"), context);
+            await scripts.RunOrPlanAsync(leaf, Script, ["follow-root", newRoot.Address], timeout, l => context.Log($"[{leaf.Name}] {l}"), context);
 
-            var tokens = new SmokeTokens();
             var token = $"pgha-londiste-{context.RunId}-{context.NodeId}";
+            if (context.DryRun)
+            {
+                context.Plan($"{newRoot.Name}: INSERT the row {token}-<db> into pgha_smoke.tokens of {string.Join(", ", cluster.Inventory.Databases)}, " +
+                             $"then wait up to {input.VerifyTimeoutSeconds} s for it on {leaf.Name}");
+                return ActivityResult.Done();
+            }
+            var tokens = new SmokeTokens();
             var slowest = TimeSpan.Zero;
             foreach (var db in cluster.Inventory.Databases)
             {

@@ -37,23 +37,19 @@ public sealed class PausePgBouncer : Activity<PausePgBouncerInput>
         }
         catch (ActivityInputException e) { return ActivityResult.Failed(e.Message); }
 
-        if (context.DryRun)
-        {
-            foreach (var b in bouncers)
-            {
-                context.Plan($"{b.Name}: {GuardScript} arm {GuardToken(context)} {input.ResumeByItselfAfterSeconds} (RESUME by SIGUSR2 if the run does not resume it in time)");
-                context.Plan($"{b.Name}: PAUSE on the admin console {b.Address}:{cluster.Inventory.Ports.PgBouncer} (drain up to {input.DrainTimeoutSeconds} s, then KILL what is still open)");
-            }
-            return ActivityResult.Done();
-        }
-
         // Every guard first, then every PAUSE at once: a pgbouncer paused while another host's guard was still being
         // armed would hold its clients that much longer. Nothing is paused when a guard cannot be armed.
         var scripts = HostScript.For(cluster, context);
-        var guards = await HostFanOut.RunAsync(bouncers, context, (host, log) => scripts.RunOrThrowAsync(host, GuardScript,
+        var guards = await HostFanOut.RunAsync(bouncers, context, (host, log) => scripts.RunOrPlanAsync(host, GuardScript,
             ["arm", GuardToken(context), input.ResumeByItselfAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(20), log, context));
         if (guards.Any(g => !g.Succeeded))
             return ActivityResult.Failed("no pgbouncer was paused: " + HostFanOut.Failures(guards));
+        if (context.DryRun)
+        {
+            foreach (var b in bouncers)
+                context.Plan($"{b.Name}: PAUSE on the admin console {b.Address}:{cluster.Inventory.Ports.PgBouncer} (drain up to {input.DrainTimeoutSeconds} s, then KILL what is still open)");
+            return ActivityResult.Done();
+        }
         var armedUntil = guards.ToDictionary(g => g.Host.Name, g => g.Value!.Values.GetValueOrDefault("armedUntil"));
         var results = await HostFanOut.RunAsync(bouncers, context, (host, log) => PauseOneAsync(cluster, host, armedUntil[host.Name], input, context, log));
         var ok = results.Where(r => r.Succeeded).ToList();

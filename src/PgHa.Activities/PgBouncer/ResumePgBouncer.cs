@@ -37,12 +37,10 @@ public sealed class ResumePgBouncer : Activity<ResumePgBouncerInput>
 
         if (context.DryRun)
         {
-            foreach (var b in bouncers)
-            {
-                context.Plan($"{b.Name}: RESUME on the admin console {b.Address}:{cluster.Inventory.Ports.PgBouncer}");
-                context.Plan($"{b.Name}: {PausePgBouncer.GuardScript} disarm {PausePgBouncer.GuardToken(context)}");
-            }
-            return ActivityResult.Done();
+            foreach (var b in bouncers) context.Plan($"{b.Name}: RESUME on the admin console {b.Address}:{cluster.Inventory.Ports.PgBouncer}");
+            var planned = await HostFanOut.RunAsync(bouncers, context, (host, log) => HostScript.For(cluster, context).PlanOrThrowAsync(host,
+                PausePgBouncer.GuardScript, ["disarm", PausePgBouncer.GuardToken(context)], TimeSpan.FromSeconds(20), log, context));
+            return planned.All(p => p.Succeeded) ? ActivityResult.Done() : ActivityResult.Failed(HostFanOut.Failures(planned));
         }
 
         // RESUME everywhere first: the client-visible pause ends here; guards and verification come after.

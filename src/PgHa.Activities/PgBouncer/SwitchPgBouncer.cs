@@ -64,15 +64,7 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         var inventory = cluster.Inventory;
         var remote = cluster.Remote(host, HostAccount.Deploy);
         var iniPath = PgBouncerLayout.IniFile(inventory);
-        if (context.DryRun)
-        {
-            var (wasRunning, current) = await ReadStateAsync(remote, inventory, iniPath, ct);
-            var differs = current != ini;
-            log($"{iniPath}: {(differs ? "needs the new [databases]" : "already points at " + target.Address)}; pgbouncer {(wasRunning ? "running" : "not running")}");
-            if (differs) context.Plan($"{host.Name}: write {iniPath} with\n{PgBouncerLayout.Config(inventory, target.Address).RenderDatabasesSection()}");
-            context.Plan(wasRunning ? $"{host.Name}: {(input.Mode == "pause" ? "PAUSE, RELOAD, RESUME" : "RELOAD")} on the admin console" : $"{host.Name}: start {PgBouncerLayout.Binary} -d {iniPath}");
-            return new { changed = differs, started = false, verified = false };
-        }
+        if (context.DryRun) return new { changed = await PlanPointAtAsync(cluster, host, target, input.Mode == "pause", log, context), started = false, verified = false };
 
         // pgbouncer reads the file only at RELOAD (or start), so it is written first, in the same round trip as the check.
         var (running, changed) = await EnsureIniAsync(remote, inventory, iniPath, ini, target, log, ct);
@@ -110,6 +102,20 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         var verified = await PgBouncerRoutes.VerifyAsync(cluster, host, target, TimeSpan.FromSeconds(Math.Max(1, input.VerifyTimeoutSeconds)),
             $"pgha-switch-{context.RunId}-{context.NodeId}", log, ct);
         return new { changed, started, verified };
+    }
+
+    /// <summary>A dry run's plan for pointing one pgbouncer at the target: the [databases] it would write, then RELOAD or a start; true when the ini differs.</summary>
+    internal static async Task<bool> PlanPointAtAsync(ClusterHosts cluster, HostRef host, HostRef target, bool pauseAround, Action<string> log, ActivityContext context)
+    {
+        var inventory = cluster.Inventory;
+        var iniPath = PgBouncerLayout.IniFile(inventory);
+        var config = PgBouncerLayout.Config(inventory, target.Address);
+        var (wasRunning, current) = await ReadStateAsync(cluster.Remote(host, HostAccount.Deploy), inventory, iniPath, context.CancellationToken);
+        var differs = current != config.RenderIni();
+        log($"{iniPath}: {(differs ? "needs the new [databases]" : "already points at " + target.Address)}; pgbouncer {(wasRunning ? "running" : "not running")}");
+        if (differs) context.Plan($"{host.Name}: write {iniPath} with\n{config.RenderDatabasesSection()}");
+        context.Plan(wasRunning ? $"{host.Name}: {(pauseAround ? "PAUSE, RELOAD, RESUME" : "RELOAD")} on the admin console" : $"{host.Name}: start {PgBouncerLayout.Binary} -d {iniPath}");
+        return differs;
     }
 
     /// <summary>

@@ -40,16 +40,23 @@ public sealed class RejoinAsStandby : Activity<RejoinAsStandbyInput>
         }
         catch (ActivityInputException e) { return ActivityResult.Failed(e.Message); }
 
-        if (context.DryRun)
-        {
-            context.Plan($"{primary.Name}: create the physical slot for {host.Name} if missing (pg_receivewal --create-slot --if-not-exists)");
-            context.Plan($"{host.Name}: pg_rewind -D <data> --source-server=host={primary.Address} when the timelines diverged (else a fresh pg_basebackup), " +
-                         $"standby.signal, primary_conninfo host={primary.Address}, start ({Script} {primary.Address} {input.TimeoutSeconds})");
-            return ActivityResult.Done();
-        }
-
         var ct = context.CancellationToken;
         void Log(string line) => context.Log($"[{host.Name}] {line}");
+        var args = new[] { primary.Address, OneHostScript.Seconds(input.TimeoutSeconds) };
+        var timeout = TimeSpan.FromSeconds(input.TimeoutSeconds + 30);
+        if (context.DryRun)
+        {
+            try
+            {
+                var plan = await HostScript.For(cluster, context).PlanOrThrowAsync(host, Script, args, timeout, Log, context);
+                context.Plan($"{primary.Name}: wait up to 30 s until pg_stat_replication shows {host.Name} streaming");
+                return ActivityResult.Done(new { method = plan.Value("method", Script), slot = plan.Value("slot", Script) });
+            }
+            catch (Exception e) when (e is InvalidOperationException or Remote.RemoteException)
+            {
+                return ActivityResult.Failed($"{host}: {e.Message}");
+            }
+        }
         var fences = ClusterHosts.Service<HostFences>(context);
         var fence = (await fences.ForClusterAsync(cluster.Inventory.Id, ct)).FirstOrDefault(f => f.Host == host.Name);
         if (fence is not null && fence.State != HostFenceStates.Done)
@@ -57,8 +64,7 @@ public sealed class RejoinAsStandby : Activity<RejoinAsStandbyInput>
                                          "the server carries it out as soon as the host answers on SSH, then this node can run");
         try
         {
-            var result = await HostScript.For(cluster, context).RunOrThrowAsync(host, Script, [primary.Address, OneHostScript.Seconds(input.TimeoutSeconds)],
-                TimeSpan.FromSeconds(input.TimeoutSeconds + 30), Log, context);
+            var result = await HostScript.For(cluster, context).RunOrThrowAsync(host, Script, args, timeout, Log, context);
             await WaitUntilPrimarySeesItStreamingAsync(cluster, primary, host, TimeSpan.FromSeconds(30), context);
             // A standby streaming from the new primary is what a fence waits for: the host is rebuilt.
             if (fence is not null && await fences.ClearAsync(cluster.Inventory.Id, host.Name, ct))

@@ -105,6 +105,19 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
         }
     }
 
+    /// <summary>Plan mode as the deploy account (see <see cref="PlanAsync"/>); throws with the stderr tail when the script fails.</summary>
+    public async Task<HostScriptResult> PlanOrThrowAsync(HostRef host, string script, IReadOnlyList<string> args, TimeSpan timeout,
+        Action<string> log, ActivityContext context)
+    {
+        var plan = await PlanAsync(host, HostAccount.Deploy, script, args, new Dictionary<string, string>(), timeout, log, context);
+        return plan.Succeeded ? plan : throw new InvalidOperationException($"{script} (plan mode) on {host.Name} exited with {plan.ExitCode}: {plan.StdErrTail}");
+    }
+
+    /// <summary>In a dry run the script plans (<see cref="PlanOrThrowAsync"/>), else it runs (<see cref="RunOrThrowAsync"/>).</summary>
+    public Task<HostScriptResult> RunOrPlanAsync(HostRef host, string script, IReadOnlyList<string> args, TimeSpan timeout,
+        Action<string> log, ActivityContext context) =>
+        context.DryRun ? PlanOrThrowAsync(host, script, args, timeout, log, context) : RunOrThrowAsync(host, script, args, timeout, log, context);
+
     /// <summary>Runs the script as the deploy account under the node's attempt lock and throws with its stderr tail when it fails.</summary>
     public async Task<HostScriptResult> RunOrThrowAsync(HostRef host, string script, IReadOnlyList<string> args, TimeSpan timeout,
         Action<string> log, ActivityContext context)

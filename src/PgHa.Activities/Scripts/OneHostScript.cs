@@ -29,8 +29,7 @@ internal static class OneHostScript
             if (context.DryRun)
             {
                 // The script itself plans (its read-only checks run, its changes are printed); the outputs are placeholders.
-                var plan = await HostScript.For(cluster, context).PlanAsync(host, HostAccount.Deploy, script, args, new Dictionary<string, string>(), timeout, Log, context);
-                if (!plan.Succeeded) throw new InvalidOperationException($"{script} (plan mode) on {host.Name} exited with {plan.ExitCode}: {plan.StdErrTail}");
+                await HostScript.For(cluster, context).PlanOrThrowAsync(host, script, args, timeout, Log, context);
                 return ActivityResult.Done(planned?.Invoke(host));
             }
             if (before is not null) await before(cluster, host);
