@@ -83,6 +83,13 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
                 Assert.True(DateTime.UtcNow < until, "the slave did not stream again within 60 s of the partition's end");
                 await Task.Delay(500);
             }
+            // The slave's pgbouncer lost its server connections to the master too; it serves again once it has logged in
+            // anew (after server_login_retry), and only then are the hosts as they were.
+            while (!await ServesAsync(address[original.Roles["slave"]]))
+            {
+                Assert.True(DateTime.UtcNow < until, "the slave's pgbouncer did not serve again within 60 s of the partition's end");
+                await Task.Delay(500);
+            }
             HostStateAssert.Unchanged(before, await lab.HostStateAsync(), "the refused failover behind a partial partition");
         }
 
@@ -345,6 +352,12 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
         await using var cmd = new NpgsqlCommand(sql, c);
         return (T)(await cmd.ExecuteScalarAsync())!;
     }
+    private async Task<bool> ServesAsync(string bouncer)
+    {
+        try { return await ScalarAsync<int>(bouncer, "SELECT 1", port: 6543) == 1; }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException) { return false; }
+    }
+
     private static string NodeError(RunView run, string node) => run.Nodes.Single(n => n.NodeId == node).Error ?? "";
 
     private static string Output(RunView run, string node, string name)
