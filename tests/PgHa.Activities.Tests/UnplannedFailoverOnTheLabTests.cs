@@ -143,6 +143,14 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             var from = viaMaster.Now;
             await lab.Lab.KillPostgresAsync(slave);
             await OnHostAsync(slave, $"rm -rf -- {original.Paths.Data}");
+            // A dry run first: the rebuild is planned by rejoin_standby.sh (a base backup: nothing is left to rewind), and no host changes.
+            var hostsBefore = await lab.HostStateAsync();
+            var (plan, _) = await lab.RunAsync("unplanned-failover-slave-broken", TimeSpan.FromMinutes(3), dryRun: true);
+            var planText = LabDeploymentFixture.JournalText(plan);
+            Assert.True(plan.Run.Status == RunStatus.Completed, "slave broken, dry run: " + planText);
+            Assert.Contains($"[plan] {slave}: pg_basebackup from {address[original.Roles["master"]]} into {original.Paths.Data}.pgha-new (slot ", planText);
+            Assert.Contains($"[plan] {slave}: write {original.Paths.Data}/postgresql.auto.conf (mode 600, new file):", planText);
+            HostStateAssert.Unchanged(hostsBefore, await lab.HostStateAsync(), "the dry run with the slave broken");
             var run = await RunToEndAsync("unplanned-failover-slave-broken");
             Assert.True(run.Run.Status == RunStatus.Completed, "slave broken: " + LabDeploymentFixture.JournalText(run));
             Assert.Contains("not running", Output(run, "evidence", "reason"));

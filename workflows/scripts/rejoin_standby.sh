@@ -58,7 +58,11 @@ fi
 
 change pg_receivewal --create-slot --if-not-exists -S "$slot" -d "host=$new port=$DB_PORT user=$REPLICATION_USER" -w >/dev/null
 if planning; then
-    planned "pg_rewind -D $DATA_PATH --source-server='$superuser_conn' (nothing to do when the timelines did not diverge; if it fails: pg_basebackup from $new into $DATA_PATH.pgha-new, swapped in)"
+    if [ -f "$DATA_PATH/PG_VERSION" ]; then
+        planned "pg_rewind -D $DATA_PATH --source-server='$superuser_conn' (nothing to do when the timelines did not diverge; if it fails: pg_basebackup from $new into $DATA_PATH.pgha-new, swapped in)"
+    else
+        planned "pg_basebackup from $new into $DATA_PATH.pgha-new (slot $slot), swapped in: $DATA_PATH holds no PostgreSQL cluster"
+    fi
     follow_primary "$new" "$slot"
     start_postgres
     planned "wait up to ${limit}s for the WAL receiver to stream from $new (a fresh base backup if it does not start)"
