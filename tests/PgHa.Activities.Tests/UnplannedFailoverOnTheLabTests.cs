@@ -73,12 +73,20 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             var master = original.Roles["master"];
             await lab.Lab.CutRoutesAsync(master, PgHa.Lab.LabTopology.BastionAddress, address[original.Roles["slave"]]);
             RunView partial;
+            var restoring = DateTime.MaxValue;
             try { partial = await RunToEndAsync("unplanned-failover-master-broken"); }
-            finally { await lab.Lab.RestoreRoutesAsync(master, PgHa.Lab.LabTopology.BastionAddress, address[original.Roles["slave"]]); }
+            finally
+            {
+                restoring = DateTime.UtcNow;
+                await lab.Lab.RestoreRoutesAsync(master, PgHa.Lab.LabTopology.BastionAddress, address[original.Roles["slave"]]);
+            }
             Assert.Equal(RunStatus.Failed, partial.Run.Status);
             Assert.Contains("alive behind a partition", NodeError(partial, "evidence"));
             var until = DateTime.UtcNow.AddSeconds(60);
-            while (await PsqlOnHostAsync(master, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") != "1")
+            // One WAL sender, and one the slave has answered since the link came back: a sender left from before the cut
+            // still shows 'streaming' until wal_sender_timeout (5 s) ends it, and was once all this loop saw.
+            var replied = $"SELECT count(*) FILTER (WHERE state = 'streaming' AND reply_time > '{restoring:yyyy-MM-dd HH:mm:ss.ffffff}+00') || '/' || count(*) FROM pg_stat_replication";
+            while (await PsqlOnHostAsync(master, replied) != "1/1")
             {
                 Assert.True(DateTime.UtcNow < until, "the slave did not stream again within 60 s of the partition's end");
                 await Task.Delay(500);
