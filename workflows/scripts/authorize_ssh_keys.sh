@@ -12,8 +12,8 @@ for f in "$auth" "$known"; do
 done
 from=$(IFS=,; echo "${ALL_HOSTS[*]}")
 
-# add_line FILE LINE: one append (printf is one write), or the planned append.
-add_line() { if planning; then planned "append to $1: $2"; else printf '%s\n' "$2" >>"$1"; fi; }
+# add_line FILE LINE: one append (printf is one write), recorded.
+add_line() { planning || printf '%s\n' "$2" >>"$1"; changed "append to $1: $2"; }
 
 for item in "$@"; do
     read -r kind a b c d <<<"$item"

@@ -11,22 +11,19 @@ require_account
 action=${1:-}; new=${2:-}
 [ "$action" = stop-root ] || [[ "$new" =~ ^[A-Za-z0-9_.:-]+$ ]] || die "usage: $(basename "$0") stop-root | start-root ADDRESS | follow-root ADDRESS"
 
+# Read first, in both modes (read-only, so a dry run also reads it on a standby it only plans to promote).
 set_root_location() {
     local db=$1 location current
     location=$(LONDISTE_NODE_USER_CONN "$db" "$new")
-    if planning; then
-        # Read-only, so it also runs on a standby that the dry run only plans to promote.
-        current=$(psql -X -qAt -d "$db" -v node="root_$db" <<'SQL'
+    current=$(psql -X -qAt -d "$db" -v node="root_$db" <<'SQL'
 SELECT node_location FROM pgq_node.node_location WHERE node_name = :'node';
 SQL
-        ) || die "$db: cannot read pgq_node.node_location"
-        [ "$current" = "$location" ] || planned "SQL on $db: UPDATE pgq_node.node_location SET node_location = '$location' WHERE node_name = 'root_$db' (now '$current')"
-        return 0
-    fi
-    psql -X -v ON_ERROR_STOP=1 -qAt -d "$db" -v node="root_$db" -v location="$location" <<'SQL'
+    ) || die "$db: cannot read pgq_node.node_location"
+    if [ "$current" = "$location" ]; then log "$db: root_$db is already at $new"; return 0; fi
+    planning || psql -X -v ON_ERROR_STOP=1 -qAt -d "$db" -v node="root_$db" -v location="$location" <<'SQL'
 UPDATE pgq_node.node_location SET node_location = :'location' WHERE node_name = :'node' AND node_location IS DISTINCT FROM :'location';
 SQL
-    log "$db: root_$db is at $new"
+    changed "SQL on $db: UPDATE pgq_node.node_location SET node_location = '$location' WHERE node_name = 'root_$db' (now '$current')"
 }
 
 case "$action" in

@@ -39,12 +39,12 @@ case "$action" in
         printf '%s %s\n' "$token" "$until_epoch" | write_atomic "$armed" 600
         if pid_alive "$watcher_pid" pgbouncer_guard; then
             planning || log "guard already watching; deadline moved to +${seconds}s"
-        elif planning; then
-            planned "start the watcher: setsid bash $DEPLOYMENT_PATH/$PGHA_SCRIPT watch $token (SIGUSR2 to pgbouncer at +${seconds}s unless disarmed)"
         else
             # setsid + closed descriptors: the watcher outlives this SSH channel and the server that opened it.
-            setsid bash "$0" watch "$token" </dev/null >/dev/null 2>&1 &
-            log "guard armed: pgbouncer on $THIS_HOST_NAME resumes by itself in ${seconds}s unless run $token resumes it"
+            # A simple command, not a list: the background child is setsid itself, no shell left holding the channel.
+            if ! planning; then setsid bash "$0" watch "$token" </dev/null >/dev/null 2>&1 7>&- & fi
+            changed "start the watcher: setsid bash $DEPLOYMENT_PATH/$PGHA_SCRIPT watch $token (SIGUSR2 to pgbouncer at +${seconds}s unless disarmed)"
+            planning || log "guard armed: pgbouncer on $THIS_HOST_NAME resumes by itself in ${seconds}s unless run $token resumes it"
         fi
         output armedUntil "$(date -u -d "@$until_epoch" +%Y-%m-%dT%H:%M:%SZ)"
         ;;

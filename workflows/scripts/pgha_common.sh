@@ -1,6 +1,7 @@
 #!/bin/bash
-# Sourced by every PGHA host script: strict mode, the generated pgha.env, logging, bounded waits, and plan mode
-# (PGHA_DRY_RUN=1: only read-only checks; each change printed as a PGHA_PLAN line instead of made).
+# Sourced by every PGHA host script: strict mode, the generated pgha.env, logging, bounded waits, plan mode
+# (PGHA_DRY_RUN=1: only read-only checks; each change printed as a PGHA_PLAN line instead of made) and, in a real run,
+# each change made recorded as a PGHA_CHANGE line in the same words.
 # Secrets never come from pgha.env; a script gets them as PGHA_*_PASSWORD environment variables.
 set -euo pipefail
 
@@ -84,16 +85,22 @@ require_live_role() {
 }
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
-# -l: without a log file the postmaster keeps the SSH channel open and the command never returns.
-start_postgres() {
+# try_start_postgres: starts it; 1, with the tail of its log on stderr, when it does not start.
+# -l: without a log file the postmaster keeps the SSH channel open and the command never returns (7>&- likewise).
+try_start_postgres() {
     if ! pg_running && port_open 127.0.0.1 "$DB_PORT"; then
         die "port $DB_PORT on $THIS_HOST_NAME is already in use by another process; free it (or fix ports in the inventory) and run again"
     fi
     ensure_dir "$LOG_PATH"
-    if planning; then planned "pg_ctl -D $DATA_PATH -l $PG_LOG_FILE -w -t 120 start"; return 0; fi
+    local how="pg_ctl -D $DATA_PATH -l $PG_LOG_FILE -w -t 120 start"
+    if planning; then changed "$how"; return 0; fi
     log "starting PostgreSQL in $DATA_PATH"
-    pg_ctl -D "$DATA_PATH" -l "$PG_LOG_FILE" -w -t 120 start >/dev/null || { tail -n 20 "$PG_LOG_FILE" >&2; die "PostgreSQL did not start"; }
-    wait_until 60 "PostgreSQL to accept connections" pg_isready -q
+    pg_ctl -D "$DATA_PATH" -l "$PG_LOG_FILE" -w -t 120 start >/dev/null 7>&- || { tail -n 20 "$PG_LOG_FILE" >&2; return 1; }
+    changed "$how"
+}
+start_postgres() {
+    try_start_postgres || die "PostgreSQL did not start"
+    planning || wait_until 60 "PostgreSQL to accept connections" pg_isready -q
 }
 
 # wait_briefly SECONDS DESCRIPTION COMMAND...: like wait_until, polling every 10 ms, for the steps of a switchover
@@ -117,14 +124,17 @@ stop_postgres() {
     local mode=${1:-fast} limit=${2:-90}
     [[ "$mode" =~ ^(fast|smart|immediate)$ ]] || die "stop mode '$mode' must be fast, smart or immediate"
     pg_running || return 0
-    if planning; then planned "pg_ctl -D $DATA_PATH -m $mode -W stop, then wait for postmaster.pid to go (immediate if that takes over ${limit}s)"; return 0; fi
+    local how="pg_ctl -D $DATA_PATH -m $mode -W stop, then wait for postmaster.pid to go (immediate if that takes over ${limit}s)"
+    if planning; then changed "$how"; return 0; fi
     log "stopping PostgreSQL in $DATA_PATH ($mode)"
-    pg_ctl -D "$DATA_PATH" -m "$mode" -W stop >/dev/null || pg_running || return 0
-    wait_briefly "$limit" "PostgreSQL to stop ($mode)" postmaster_gone && return 0
-    [ "$mode" != immediate ] || die "PostgreSQL in $DATA_PATH did not stop"
-    log "the $mode stop did not end within ${limit}s; stopping immediately"
-    pg_ctl -D "$DATA_PATH" -m immediate -W stop >/dev/null || true
-    wait_briefly 30 "PostgreSQL to stop (immediate)" postmaster_gone || die "PostgreSQL in $DATA_PATH did not stop"
+    pg_ctl -D "$DATA_PATH" -m "$mode" -W stop >/dev/null || pg_running || { changed "$how"; return 0; }
+    if ! wait_briefly "$limit" "PostgreSQL to stop ($mode)" postmaster_gone; then
+        [ "$mode" != immediate ] || die "PostgreSQL in $DATA_PATH did not stop"
+        log "the $mode stop did not end within ${limit}s; stopping immediately"
+        pg_ctl -D "$DATA_PATH" -m immediate -W stop >/dev/null || true
+        wait_briefly 30 "PostgreSQL to stop (immediate)" postmaster_gone || die "PostgreSQL in $DATA_PATH did not stop"
+    fi
+    changed "$how"
 }
 
 # pid_alive PIDFILE PATTERN: the pid in the file is running and is the expected program (no stale or reused pid).
@@ -137,13 +147,15 @@ pid_alive() {
 stop_by_pidfile() {
     local file=$1 pattern=$2 what=$3
     pid_alive "$file" "$pattern" || return 0
-    if planning; then planned "kill -TERM $(cat "$file") ($what, pid file $file), then wait up to 30 s for it to exit"; return 0; fi
     local pid
     pid=$(cat "$file")
+    local how="kill -TERM $pid ($what, pid file $file), then wait up to 30 s for it to exit"
+    if planning; then changed "$how"; return 0; fi
     log "stopping $what (pid $pid)"
     kill -TERM "$pid"
     # Polled every 10 ms: a failover's fence waits on this.
     wait_briefly 30 "$what to exit" pid_gone "$pid" || die "$what (pid $pid) did not exit within 30 s"
+    changed "$how"
 }
 
 # follow_primary ADDRESS SLOT: standby.signal, and primary_conninfo + primary_slot_name in postgresql.auto.conf (as
@@ -160,52 +172,75 @@ follow_primary() {
 
 slot_name() { local s="slot_${1//[^A-Za-z0-9_]/_}"; echo "${s,,}"; }
 
-# write_atomic TARGET MODE [secret] < content: writes the file atomically (temp + rename) with that mode. In plan mode
-# prints the change instead: the new file's content, or a unified diff against the current one (nothing when equal);
-# for a file made from secrets only that it changes, never its content.
-write_atomic() {
-    local target=$1 mode=$2 secret=${3:-} tmp
-    if planning; then plan_file "$target" "$mode" "$secret"; return 0; fi
-    tmp=$(mktemp "$(dirname "$target")/.$(basename "$target").XXXXXX")
-    cat >"$tmp"
-    chmod "$mode" "$tmp"
-    mv -f "$tmp" "$target"
-}
-
-# Plan mode (PGHA_DRY_RUN=1, a dry run): the read-only checks run as usual, and each change is printed as a
-# "PGHA_PLAN <change>" line instead of being made. Scripts make their changes through change, write_atomic,
-# ensure_dir, run_sql and stop_*/start_* so that one code path serves both modes.
-# Plan lines go to the script's own stdout (fd 7) even from inside $(...) or a redirected command. Only in plan mode:
-# a daemon started in a real run would inherit fd 7 and hold the SSH channel open.
+# A change is recorded in the same words in both modes, on fd 7 (this script's own stdout, even from inside $(...) or
+# a redirected command): "PGHA_PLAN <change>" in plan mode (PGHA_DRY_RUN=1, a dry run: the read-only checks run as
+# usual, the change is not made), "PGHA_CHANGE <change>" in a real run once it is made. The node's journal thus lists
+# what a real run did in the words of the dry run's plan. Scripts make their changes through change, write_atomic,
+# append_line, ensure_dir, run_sql and stop_*/start_* so that one code path serves both modes.
+# Nothing started in the background may keep fd 7 (it would hold the SSH channel open): change and every daemon
+# start close it (7>&-).
 PGHA_DRY_RUN="${PGHA_DRY_RUN:-0}"
 planning() { [ "$PGHA_DRY_RUN" = 1 ]; }
-if planning; then exec 7>&1; fi
+{ exec 7>&1; } 2>/dev/null || exec 7>/dev/null
+changed() { if planning; then printf 'PGHA_PLAN %s\n' "$*" >&7; else printf 'PGHA_CHANGE %s\n' "$*" >&7; fi; }
+# planned NOTE: a line of the plan only (an assumption, a file's new content); a real run has nothing to record.
 planned() { printf 'PGHA_PLAN %s\n' "$*" >&7; }
 # The dry run's stand-in for a value only a change makes (PlannedValue in the engine): one word.
 planned_value() { printf '<planned:%s>' "${1// /_}"; }
+
+# write_atomic TARGET MODE [secret] < content: the file gets this content and mode, written atomically (temp + rename),
+# unless it already has both. Recorded as "write TARGET (mode M)"; in plan mode followed by the new content or a
+# unified diff against the current file; for a file made from secrets only that it changes, never its content.
+# (Whether the file exists is not in the record: a plan cannot know what an earlier planned step, say initdb, creates.)
+write_atomic() {
+    local target=$1 mode=$2 secret=${3:-} new how tmp
+    new=$(cat; echo .)
+    new=${new%.}
+    if [ -f "$target" ] && [ -r "$target" ] && printf '%s' "$new" | cmp -s - "$target"; then
+        [ "$(stat -c %a "$target")" = "${mode#0}" ] || change chmod "$mode" "$target"
+        return 0
+    fi
+    how="write $target (mode $mode)"
+    [ -z "$secret" ] || how="write $target (mode $mode, $(printf '%s' "$new" | wc -l) lines from secrets, content not shown)"
+    if ! planning; then
+        tmp=$(mktemp "${target%/*}/.${target##*/}.XXXXXX")
+        printf '%s' "$new" >"$tmp"
+        chmod "$mode" "$tmp"
+        mv -f "$tmp" "$target"
+        changed "$how"
+        return 0
+    fi
+    changed "$how"
+    [ -z "$secret" ] || return 0
+    if [ -f "$target" ] && [ -r "$target" ]; then
+        { diff -u --label "$target" --label "$target (planned)" "$target" <(printf '%s' "$new") || true; } | sed 's/^/PGHA_PLAN     /' >&7
+    else
+        printf '%s' "$new" | sed 's/^/PGHA_PLAN     /' >&7
+    fi
+}
+
 # pg_answers: the server runs and answers queries (in plan mode it may not be set up yet).
 pg_answers() { pg_running && sql 'SELECT 1' >/dev/null 2>&1; }
 
 # append_line FILE LINE: adds the line unless the file already has it.
 append_line() {
     grep -qxFs -- "$2" "$1" && return 0
-    if planning; then planned "append to $1: $2"; else printf '\n%s\n' "$2" >>"$1"; fi
+    planning || printf '\n%s\n' "$2" >>"$1"
+    changed "append to $1: $2"
 }
 
-# change COMMAND...: runs it, or in plan mode prints it (shell-quoted, exactly as it would run).
+# change COMMAND...: runs it (unless planning) and records it, shell-quoted, exactly as it runs.
 change() {
-    if planning; then
-        local quoted
-        quoted=$(printf '%q ' "$@")
-        planned "${quoted% }"
-    else
-        "$@"
-    fi
+    local quoted
+    printf -v quoted '%q ' "$@"
+    planning || "$@" 7>&- || return
+    changed "${quoted% }"
 }
 
-# run_sql SQL [DATABASE]: a changing statement, run through sql, or printed in plan mode.
+# run_sql SQL [DATABASE]: a changing statement, run through sql (unless planning) and recorded.
 run_sql() {
-    if planning; then planned "SQL on ${2:-postgres}: $1"; else sql "$@"; fi
+    planning || sql "$@" || return
+    changed "SQL on ${2:-postgres}: $1"
 }
 
 # ensure_dir DIR [MODE] [OWNER]: the folder exists (with that mode and owner); only what differs is changed or planned.
@@ -218,21 +253,3 @@ ensure_dir() {
     change install -d ${mode:+-m "$mode"} ${owner:+-o "$owner"} -- "$dir"
 }
 
-plan_file() {
-    local target=$1 mode=$2 secret=$3 new
-    new=$(cat; echo .)
-    new=${new%.}
-    if [ -f "$target" ] && [ -r "$target" ] && printf '%s' "$new" | cmp -s - "$target"; then
-        [ "$(stat -c %a "$target")" = "${mode#0}" ] || planned "chmod $mode $target"
-        return 0
-    fi
-    if [ -n "$secret" ]; then
-        planned "write $target (mode $mode, $(printf '%s' "$new" | wc -l) lines from secrets, content not shown; $([ -e "$target" ] && echo "replaces the current file" || echo "new file"))"
-    elif [ -f "$target" ] && [ -r "$target" ]; then
-        planned "write $target (mode $mode), diff:"
-        { diff -u --label "$target" --label "$target (planned)" "$target" <(printf '%s' "$new") || true; } | sed 's/^/PGHA_PLAN     /' >&7
-    else
-        planned "write $target (mode $mode, new file):"
-        printf '%s' "$new" | sed 's/^/PGHA_PLAN     /' >&7
-    fi
-}

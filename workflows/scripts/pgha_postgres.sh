@@ -76,12 +76,14 @@ CONF
     } | write_atomic "$dir/pg_hba.conf" 600
 }
 
-# Roles get their passwords through psql's \getenv: never in argv, never in the script text.
+# Roles get their passwords through psql's \getenv: never in argv, never in the script text. What changes is read from
+# pg_roles first (all of it when the server does not answer yet, in plan mode) and recorded once done.
 ensure_roles() {
-    local with_replication=$1
-    if planning; then plan_roles "$with_replication"; return 0; fi
-    psql -X -v ON_ERROR_STOP=1 -q -d postgres \
-        -v app_user="$APP_USER" -v repl_user="$REPLICATION_USER" -v londiste_user="$LONDISTE_USER" -v with_repl="$with_replication" <<'SQL'
+    local with_replication=$1 changes
+    changes=$(role_changes "$with_replication")
+    if ! planning; then
+        psql -X -v ON_ERROR_STOP=1 -q -d postgres \
+            -v app_user="$APP_USER" -v repl_user="$REPLICATION_USER" -v londiste_user="$LONDISTE_USER" -v with_repl="$with_replication" <<'SQL'
 SET log_min_error_statement = panic;
 SET log_statement = 'none';
 \getenv app_pw PGHA_APP_PASSWORD
@@ -98,41 +100,37 @@ SELECT format('CREATE ROLE %I LOGIN REPLICATION', :'repl_user') WHERE NOT EXISTS
 ALTER ROLE :"repl_user" PASSWORD :'repl_pw';
 \endif
 SQL
+    fi
+    record_lines "$changes"
 }
 
-# What ensure_roles would run, read from pg_roles when the server answers; passwords are never shown.
-plan_roles() {
+# The statements ensure_roles runs, one per line; passwords are never shown.
+role_changes() {
     local roles=("$APP_USER:LOGIN" "$LONDISTE_USER:LOGIN SUPERUSER") entry role
     [ "$1" = true ] && roles+=("$REPLICATION_USER:LOGIN REPLICATION")
     for entry in "${roles[@]}"; do
         role=${entry%%:*}
         if ! pg_answers || [ -z "$(sql "SELECT 1 FROM pg_roles WHERE rolname = '$role'")" ]; then
-            planned "SQL on postgres: CREATE ROLE \"$role\" ${entry#*:}"
+            echo "SQL on postgres: CREATE ROLE \"$role\" ${entry#*:}"
         fi
-        planned "SQL on postgres: ALTER ROLE \"$role\" PASSWORD '…' (from the secret; rewritten on every run)"
+        echo "SQL on postgres: ALTER ROLE \"$role\" PASSWORD '…' (from the secret; rewritten on every run)"
     done
-    planned "SQL on postgres: GRANT pg_monitor TO \"$APP_USER\""
+    echo "SQL on postgres: GRANT pg_monitor TO \"$APP_USER\""
 }
 
-# Each replicated database, owned by the application role, with the tool's own pgha_smoke schema.
+record_lines() { local line; while IFS= read -r line; do [ -z "$line" ] || changed "$line"; done <<<"$1"; }
+
+# Each replicated database, owned by the application role, with the tool's own pgha_smoke schema; what is missing is
+# read first and recorded once done.
 ensure_databases() {
-    local db
-    if planning; then
-        for db in "${REPLICA_DATABASES[@]}"; do
-            if ! pg_answers || [ -z "$(sql "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
-                planned "SQL on postgres: CREATE DATABASE \"$db\" OWNER \"$APP_USER\""
-            fi
-            if ! pg_answers || [ -z "$(sql "SELECT 1 FROM pg_tables WHERE schemaname = 'pgha_smoke' AND tablename = 'tokens'" "$db" 2>/dev/null)" ]; then
-                planned "SQL on $db: CREATE SCHEMA IF NOT EXISTS pgha_smoke AUTHORIZATION \"$APP_USER\"; CREATE TABLE IF NOT EXISTS pgha_smoke.tokens (token text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now(), written_on text)"
-            fi
-        done
-        return 0
-    fi
+    local db changes
     for db in "${REPLICA_DATABASES[@]}"; do
-        psql -X -v ON_ERROR_STOP=1 -q -d postgres -v db="$db" -v app_user="$APP_USER" <<'SQL'
+        changes=$(database_changes "$db")
+        if ! planning; then
+            psql -X -v ON_ERROR_STOP=1 -q -d postgres -v db="$db" -v app_user="$APP_USER" <<'SQL'
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'app_user') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
 SQL
-        psql -X -v ON_ERROR_STOP=1 -q -d "$db" -v app_user="$APP_USER" <<'SQL'
+            psql -X -v ON_ERROR_STOP=1 -q -d "$db" -v app_user="$APP_USER" <<'SQL'
 CREATE SCHEMA IF NOT EXISTS pgha_smoke AUTHORIZATION :"app_user";
 CREATE TABLE IF NOT EXISTS pgha_smoke.tokens (
     token      text PRIMARY KEY,
@@ -141,8 +139,20 @@ CREATE TABLE IF NOT EXISTS pgha_smoke.tokens (
 );
 ALTER TABLE pgha_smoke.tokens OWNER TO :"app_user";
 SQL
-        log "database $db ready (owner $APP_USER, schema pgha_smoke)"
+            log "database $db ready (owner $APP_USER, schema pgha_smoke)"
+        fi
+        record_lines "$changes"
     done
+}
+
+database_changes() {
+    local db=$1
+    if ! pg_answers || [ -z "$(sql "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+        echo "SQL on postgres: CREATE DATABASE \"$db\" OWNER \"$APP_USER\""
+    fi
+    if ! pg_answers || [ -z "$(sql "SELECT 1 FROM pg_tables WHERE schemaname = 'pgha_smoke' AND tablename = 'tokens'" "$db" 2>/dev/null)" ]; then
+        echo "SQL on $db: CREATE SCHEMA IF NOT EXISTS pgha_smoke AUTHORIZATION \"$APP_USER\"; CREATE TABLE IF NOT EXISTS pgha_smoke.tokens (token text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now(), written_on text)"
+    fi
 }
 
 # Starts a cluster set up before, or reloads a running one; reports settings that wait for a restart.

@@ -25,9 +25,9 @@ remove_cron_marker() {
     local marker=$1 current
     current=$(crontab -l 2>/dev/null || true)
     if grep -q "# $marker\$" <<<"$current"; then
-        if planning; then planned "crontab of $(id -un): remove '$(grep "# $marker\$" <<<"$current")' (other entries kept)"; return 0; fi
-        { grep -v "# $marker\$" <<<"$current" || true; } | crontab -
-        log "removed the '$marker' cron entry (other entries kept)"
+        planning || { grep -v "# $marker\$" <<<"$current" || true; } | crontab -
+        changed "crontab of $(id -un): remove '$(grep "# $marker\$" <<<"$current")' (other entries kept)"
+        planning || log "removed the '$marker' cron entry (other entries kept)"
     fi
 }
 

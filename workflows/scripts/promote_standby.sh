@@ -10,7 +10,7 @@ pg_running || die "PostgreSQL on $THIS_HOST_NAME is not running; start it before
 if planning; then
     case "$(live_role)" in
         primary) log "PostgreSQL on $THIS_HOST_NAME is already a primary: nothing to promote" ;;
-        standby) planned "SQL on postgres: SELECT pg_promote(wait => false), then poll pg_is_in_recovery() every 5 ms for up to ${limit}s" ;;
+        standby) changed "SQL on postgres: SELECT pg_promote(wait => false), then poll pg_is_in_recovery() every 5 ms for up to ${limit}s" ;;
         *) die "PostgreSQL in $DATA_PATH runs but does not answer queries, so whether it is a standby is unknown; fix it (see $PG_LOG_FILE) and run again" ;;
     esac
     exit 0
@@ -20,7 +20,10 @@ psql -X -v ON_ERROR_STOP=1 -qAt -d postgres -v limit="$limit" <<'SQL'
 SET pgha.promote_limit = :'limit';
 SELECT 'PGHA_OUTPUT alreadyPrimary=' || (NOT pg_is_in_recovery())::text;
 SELECT 'at ' || set_config('pgha.promote_started', clock_timestamp()::text, false);
-SELECT CASE WHEN pg_is_in_recovery() THEN CASE WHEN pg_promote(wait => false) THEN 'promoting the standby' END ELSE 'already a primary' END;
+-- The change is recorded in the words of the plan (pgha_common.sh: changed), from here: no second psql inside the pause.
+SELECT CASE WHEN pg_is_in_recovery() THEN CASE WHEN pg_promote(wait => false)
+    THEN 'PGHA_CHANGE SQL on postgres: SELECT pg_promote(wait => false), then poll pg_is_in_recovery() every 5 ms for up to ' || :'limit' || 's' END
+    ELSE 'already a primary' END;
 DO $$
 DECLARE
     limit_s numeric := current_setting('pgha.promote_limit')::numeric;

@@ -22,18 +22,21 @@ streaming_from_new() {
 # A fresh copy of the new primary in a sibling folder, swapped in by two renames (a killed copy leaves only the sibling).
 fresh_base_backup() {
     local staging="$DATA_PATH.pgha-new" old="$DATA_PATH.pgha-old"
-    rm -rf -- "$staging"
-    log "pg_basebackup from $new into $staging (slot $slot)"
-    pg_basebackup -d "host=$new port=$DB_PORT user=$REPLICATION_USER application_name=$THIS_HOST_NAME" -w \
-        -D "$staging" -X stream -S "$slot" -c fast
-    if [ -e "$DATA_PATH" ]; then rm -rf -- "$old"; mv -- "$DATA_PATH" "$old"; fi
-    mv -- "$staging" "$DATA_PATH"
-    rm -rf -- "$old"
+    if ! planning; then
+        rm -rf -- "$staging"
+        log "pg_basebackup from $new into $staging (slot $slot)"
+        pg_basebackup -d "host=$new port=$DB_PORT user=$REPLICATION_USER application_name=$THIS_HOST_NAME" -w \
+            -D "$staging" -X stream -S "$slot" -c fast
+        if [ -e "$DATA_PATH" ]; then rm -rf -- "$old"; mv -- "$DATA_PATH" "$old"; fi
+        mv -- "$staging" "$DATA_PATH"
+        rm -rf -- "$old"
+    fi
+    changed "pg_basebackup from $new into $staging (slot $slot), swapped in for $DATA_PATH"
 }
 
 started_and_streaming() {
-    mkdir -p "$LOG_PATH"
-    pg_ctl -D "$DATA_PATH" -l "$PG_LOG_FILE" -w -t 120 start >/dev/null || { tail -n 20 "$PG_LOG_FILE" >&2; return 1; }
+    try_start_postgres || return 1
+    if planning; then planned "wait up to ${limit}s for the WAL receiver to stream from $new (a fresh base backup if it does not start)"; return 0; fi
     wait_until "$limit" "the WAL receiver to stream from $new" streaming_from_new
 }
 
@@ -57,31 +60,23 @@ if pg_running; then
 fi
 
 change pg_receivewal --create-slot --if-not-exists -S "$slot" -d "host=$new port=$DB_PORT user=$REPLICATION_USER" -w >/dev/null
-if planning; then
-    if [ -f "$DATA_PATH/PG_VERSION" ]; then
-        planned "pg_rewind -D $DATA_PATH --source-server='$superuser_conn' (nothing to do when the timelines did not diverge; if it fails: pg_basebackup from $new into $DATA_PATH.pgha-new, swapped in)"
-    else
-        planned "pg_basebackup from $new into $DATA_PATH.pgha-new (slot $slot), swapped in: $DATA_PATH holds no PostgreSQL cluster"
-    fi
-    follow_primary "$new" "$slot"
-    start_postgres
-    planned "wait up to ${limit}s for the WAL receiver to stream from $new (a fresh base backup if it does not start)"
-    run_sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active AND slot_type = 'physical'"
-    output method "$(planned_value "rejoin method of $THIS_HOST_NAME")"; output slot "$slot"
-    exit 0
-fi
+# pg_rewind decides itself whether the timelines diverged (a cluster that was not shut down cleanly it first recovers
+# in single-user mode); a plan cannot know, so it names both outcomes.
 method=none
-if [ -f "$DATA_PATH/PG_VERSION" ]; then
-    # pg_rewind decides itself whether the timelines diverged; a cluster that was not shut down cleanly is first
-    # recovered by pg_rewind in single-user mode.
+rewind_how="pg_rewind -D $DATA_PATH --source-server='$superuser_conn' (nothing to do when the timelines did not diverge; if it fails: a fresh base backup)"
+if [ ! -f "$DATA_PATH/PG_VERSION" ]; then
+    method=basebackup
+    log "$DATA_PATH holds no PostgreSQL cluster: a fresh base backup"
+elif planning; then
+    changed "$rewind_how"
+else
     if rewind=$(pg_rewind -D "$DATA_PATH" --source-server="$superuser_conn" 2>&1); then
         grep -q "no rewind required" <<<"$rewind" || method=rewind
     else
         method=basebackup
     fi
     while IFS= read -r line; do log "pg_rewind: $line"; done <<<"$rewind"
-else
-    method=basebackup
+    changed "$rewind_how"
 fi
 [ "$method" != basebackup ] || fresh_base_backup
 follow_primary "$new" "$slot"
@@ -97,6 +92,10 @@ if ! started_and_streaming; then
     started_and_streaming || die "PostgreSQL did not start as a standby of $new"
 fi
 # Slots this host served as a primary hold WAL back here for nobody.
-sql "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots WHERE NOT active AND slot_type = 'physical'" >/dev/null
+run_sql "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots WHERE NOT active AND slot_type = 'physical'" >/dev/null
+if planning; then
+    output method "$(planned_value "rejoin method of $THIS_HOST_NAME")"; output slot "$slot"
+    exit 0
+fi
 output method "$method"; output slot "$slot"
 log "standby of $new, streaming (method: $method, slot $slot, replayed $(sql 'SELECT pg_last_wal_replay_lsn()'))"

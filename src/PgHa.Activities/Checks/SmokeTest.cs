@@ -108,12 +108,14 @@ public sealed class SmokeTest : Activity<SmokeTestInput>
 
     private static async Task<string> WriteAsync(SmokeTokens smoke, PostgresEndpoint endpoint, string token, string via, ActivityContext context)
     {
+        var change = $"insert token {token} into pgha_smoke.tokens via {endpoint}";
         if (context.DryRun)
         {
-            context.Plan($"insert token {token} into pgha_smoke.tokens via {endpoint}");
+            context.Plan(change);
             return token;
         }
         var written = await smoke.WriteAsync(endpoint, token, via, context.CancellationToken);
+        context.Changed(change);
         context.Log($"wrote {token} via {endpoint} at {written.WrittenAt:O} (commit LSN {written.CommitLsn})");
         return token;
     }

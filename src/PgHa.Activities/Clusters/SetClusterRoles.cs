@@ -39,10 +39,12 @@ public sealed class SetClusterRoles : Activity<SetClusterRolesInput>
 
         var outputs = new { roles = after.Roles, previousRoles = cluster.Inventory.Roles };
         var changes = string.Join(", ", after.Roles.Where(r => cluster.Inventory.Roles[r.Key] != r.Value).Select(r => $"{r.Key}: {cluster.Inventory.Roles[r.Key]} -> {r.Value}"));
+        var stored = $"stored inventory of '{after.Id}': {(changes.Length == 0 ? "roles unchanged" : changes)}";
+        var rewrite = $"rewrite {PgHaEnvironment.FileName} with the new roles";
         if (context.DryRun)
         {
-            context.Plan($"stored inventory of '{after.Id}': {(changes.Length == 0 ? "roles unchanged" : changes)}");
-            foreach (var h in after.Hosts) context.Plan($"{h.Name}: rewrite {PgHaEnvironment.FileName} with the new roles");
+            context.Plan(stored);
+            foreach (var h in after.Hosts) context.Plan($"{h.Name}: {rewrite}");
             // The engine hands the roles to the rest of this dry run only (see ClusterRoleChange).
             return ActivityResult.Done(outputs) with { NewClusterRoles = after.Roles };
         }
@@ -63,11 +65,12 @@ public sealed class SetClusterRoles : Activity<SetClusterRolesInput>
         var uploads = await HostFanOut.RunAsync(hosts, context, async (host, log) =>
         {
             await deployment.SyncAsync(host, HostAccount.Deploy, [], log, context.CancellationToken);
+            Scripts.HostScript.RecordChanges(context, host)(rewrite);
             return true;
         });
         if (uploads.Any(u => !u.Succeeded))
             return ActivityResult.Failed("pgha.env could not be rewritten everywhere, roles not changed: " + HostFanOut.Failures(uploads), outputs);
-        context.Log($"roles: {(changes.Length == 0 ? "unchanged" : changes)}");
+        context.Changed(stored);
         return ActivityResult.Done(outputs) with { NewClusterRoles = after.Roles };
     }
 }

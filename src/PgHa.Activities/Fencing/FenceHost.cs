@@ -65,7 +65,7 @@ public sealed class FenceHost : Activity<FenceHostInput>
         try
         {
             var done = await HostFencing.FenceNowAsync(cluster, new ScriptDeployment(cluster, ClusterHosts.Service<ScriptOptions>(context)), host, primary,
-                Scripts.HostScript.AttemptKey(context, host), line => context.Log($"[{host.Name}] {line}"), ct);
+                Scripts.HostScript.AttemptKey(context, host), line => context.Log($"[{host.Name}] {line}"), Scripts.HostScript.RecordChanges(context, host), ct);
             await fences.RecordAsync(cluster.Inventory.Id, host.Name, reason, $"run {context.RunId}", done, ct);
             context.Log("fenced: " + done);
             return ActivityResult.Done(new { fenced = "now", result = done });

@@ -37,18 +37,20 @@ public static class HostFencing
     {
         await HostScript.For(cluster, context).PlanOrThrowAsync(host, Script, [newPrimary.Address], TimeSpan.FromSeconds(60), log, context);
         await SwitchPgBouncer.PlanPointAtAsync(cluster, host, newPrimary, pauseAround: false, log, context);
-        context.Plan($"{host.Name}: RESUME on the admin console (its split-brain guard may have paused it)");
+        context.Plan($"{host.Name}: {Resume}");
     }
+
+    private const string Resume = "RESUME on the admin console (its split-brain guard may have paused it)";
 
     /// <summary>Fences the host now; returns what was done, for the journal and the fence record.</summary>
     public static async Task<string> FenceNowAsync(ClusterHosts cluster, ScriptDeployment deployment, HostRef host, HostRef newPrimary,
-        string attemptKey, Action<string> log, CancellationToken ct)
+        string attemptKey, Action<string> log, Action<string> recorded, CancellationToken ct)
     {
         var scripts = new HostScript(cluster, deployment);
         var fencing = scripts.RunAsync(host, HostAccount.Deploy, Script, [newPrimary.Address], new Dictionary<string, string>(),
-            TimeSpan.FromSeconds(60), log, ct, attemptKey);
+            TimeSpan.FromSeconds(60), log, ct, attemptKey, recorded);
         // At the same time: with PostgreSQL stopping there, this pgbouncer has nothing to send writes to either way.
-        var repointing = SwitchPgBouncer.PointAtAsync(cluster, host, newPrimary, log, ct);
+        var repointing = SwitchPgBouncer.PointAtAsync(cluster, host, newPrimary, log, recorded, ct);
         await Task.WhenAll(fencing, repointing);
         var result = await fencing;
         if (!result.Succeeded) throw new InvalidOperationException($"{Script} on {host.Name} exited with {result.ExitCode}: {result.StdErrTail}");
@@ -57,6 +59,7 @@ public static class HostFencing
         {
             await cluster.PgBouncerAdmin(host).ResumeAsync(null, ct);
             log("RESUME (pgbouncer had been paused, by its split-brain guard)");
+            recorded(Resume);
         }
         catch (PgBouncerAdminException e) when (PgBouncerRoutes.IsAlreadyInState(e)) { }
         return $"PostgreSQL on {host.Name} stopped (it ran as {result.Value("wasRunningAs", Script)}; data directory {result.Value("dataDirectory", Script)}, " +

@@ -74,7 +74,8 @@ public sealed class PendingFenceKeeper(HostFences fences, ClusterDirectory clust
             // Connections pooled before the host went away only look open; a command on one would wait for TCP to give up.
             pool.ForgetAddress(host.Address, host.Host.SshPort);
             var done = await HostFencing.FenceNowAsync(cluster, new ScriptDeployment(cluster, scripts), host, primary,
-                $"fence-{fence.ClusterId}-{host.Name}", line => logger.LogInformation("[fence {Host}] {Line}", host.Name, line), ct);
+                $"fence-{fence.ClusterId}-{host.Name}", line => logger.LogInformation("[fence {Host}] {Line}", host.Name, line),
+                change => logger.LogInformation("[fence {Host}] [change] {Change}", host.Name, change), ct);
             await fences.CompleteAsync(fence.ClusterId, fence.Host, options.ServerName, true, done, ct);
             logger.LogWarning("Pending fence of {Host} carried out: {Result}", host.Name, done);
         }

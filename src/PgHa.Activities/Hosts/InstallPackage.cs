@@ -68,6 +68,7 @@ public sealed class InstallPackage : Activity<InstallPackageInput>
             {
                 log("$ " + command.Describe());
                 await admin.RunAsync(command, line => log(line.Text), context.CancellationToken);
+                context.Changed($"{host.Name}: {command.Describe()}");
             }
             var after = await Debian.QueryAsync(admin, input.Packages, log, context.CancellationToken);
             var still = input.Packages.Where(p => !after.ContainsKey(p)).ToList();

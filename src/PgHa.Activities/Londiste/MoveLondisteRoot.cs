@@ -56,10 +56,11 @@ public sealed class MoveLondisteRoot : Activity<MoveLondisteRootInput>
             await scripts.RunOrPlanAsync(leaf, Script, ["follow-root", newRoot.Address], timeout, l => context.Log($"[{leaf.Name}] {l}"), context);
 
             var token = $"pgha-londiste-{context.RunId}-{context.NodeId}";
+            var check = $"{newRoot.Name}: INSERT the row {token}-<db> into pgha_smoke.tokens of {string.Join(", ", cluster.Inventory.Databases)}, " +
+                        $"then wait up to {input.VerifyTimeoutSeconds} s for it on {leaf.Name}";
             if (context.DryRun)
             {
-                context.Plan($"{newRoot.Name}: INSERT the row {token}-<db> into pgha_smoke.tokens of {string.Join(", ", cluster.Inventory.Databases)}, " +
-                             $"then wait up to {input.VerifyTimeoutSeconds} s for it on {leaf.Name}");
+                context.Plan(check);
                 return ActivityResult.Done();
             }
             var tokens = new SmokeTokens();
@@ -73,6 +74,7 @@ public sealed class MoveLondisteRoot : Activity<MoveLondisteRootInput>
                 context.Log($"{db}: row {token}-{db} written on {newRoot} reached {leaf} after {wait.Elapsed.TotalSeconds:0.0} s");
                 if (wait.Elapsed > slowest) slowest = wait.Elapsed;
             }
+            context.Changed(check);
             return ActivityResult.Done(new { token, reachedLeafMs = (long)slowest.TotalMilliseconds });
         }
         catch (Exception e) when (e is InvalidOperationException or Remote.RemoteException or PostgresProbeException or Npgsql.NpgsqlException)

@@ -47,7 +47,7 @@ public sealed class PausePgBouncer : Activity<PausePgBouncerInput>
         if (context.DryRun)
         {
             foreach (var b in bouncers)
-                context.Plan($"{b.Name}: PAUSE on the admin console {b.Address}:{cluster.Inventory.Ports.PgBouncer} (drain up to {input.DrainTimeoutSeconds} s, then KILL what is still open)");
+                context.Plan($"{b.Name}: {PauseChange(cluster, b, input)}");
             return ActivityResult.Done();
         }
         var armedUntil = guards.ToDictionary(g => g.Host.Name, g => g.Value!.Values.GetValueOrDefault("armedUntil"));
@@ -56,6 +56,9 @@ public sealed class PausePgBouncer : Activity<PausePgBouncerInput>
         var outputs = new { paused = ok.ToDictionary(r => r.Host.Name, r => r.Value) };
         return ok.Count == results.Count ? ActivityResult.Done(outputs) : ActivityResult.Failed(HostFanOut.Failures(results), outputs);
     }
+
+    private static string PauseChange(ClusterHosts cluster, HostRef host, PausePgBouncerInput input) =>
+        $"PAUSE on the admin console {host.Address}:{cluster.Inventory.Ports.PgBouncer} (drain up to {input.DrainTimeoutSeconds} s, then KILL what is still open)";
 
     /// <summary>One guard per run: ResumePgBouncer disarms it with the same token.</summary>
     internal static string GuardToken(ActivityContext context) => context.RunId;
@@ -84,6 +87,7 @@ public sealed class PausePgBouncer : Activity<PausePgBouncerInput>
             closed = await CloseOpenSessionsAsync(cluster, admin, log, ct);
         }
         log($"paused after {clock.ElapsedMilliseconds} ms{(closed > 0 ? $", {closed} session(s) still open after the drain budget were closed" : "")}");
+        if (!alreadyPaused) HostScript.RecordChanges(context, host)(PauseChange(cluster, host, input));
         return new { alreadyPaused, drainMs = clock.ElapsedMilliseconds, closedSessions = closed, resumesByItselfAt = armedUntil };
     }
 

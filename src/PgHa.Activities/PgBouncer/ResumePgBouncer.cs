@@ -37,7 +37,7 @@ public sealed class ResumePgBouncer : Activity<ResumePgBouncerInput>
 
         if (context.DryRun)
         {
-            foreach (var b in bouncers) context.Plan($"{b.Name}: RESUME on the admin console {b.Address}:{cluster.Inventory.Ports.PgBouncer}");
+            foreach (var b in bouncers) context.Plan($"{b.Name}: {ResumeChange(cluster, b)}");
             var planned = await HostFanOut.RunAsync(bouncers, context, (host, log) => HostScript.For(cluster, context).PlanOrThrowAsync(host,
                 PausePgBouncer.GuardScript, ["disarm", PausePgBouncer.GuardToken(context)], TimeSpan.FromSeconds(20), log, context));
             return planned.All(p => p.Succeeded) ? ActivityResult.Done() : ActivityResult.Failed(HostFanOut.Failures(planned));
@@ -60,6 +60,8 @@ public sealed class ResumePgBouncer : Activity<ResumePgBouncerInput>
         return failures.Count == 0 ? ActivityResult.Done(outputs) : ActivityResult.Failed(string.Join("; ", failures), outputs);
     }
 
+    private static string ResumeChange(ClusterHosts cluster, HostRef host) => $"RESUME on the admin console {host.Address}:{cluster.Inventory.Ports.PgBouncer}";
+
     private static async Task<bool> ResumeOneAsync(ClusterHosts cluster, HostRef host, ActivityContext context, Action<string> log)
     {
         var admin = cluster.PgBouncerAdmin(host);
@@ -69,6 +71,7 @@ public sealed class ResumePgBouncer : Activity<ResumePgBouncerInput>
         {
             await admin.ResumeAsync(null, ct);
             log("RESUME");
+            HostScript.RecordChanges(context, host)(ResumeChange(cluster, host));
         }
         catch (PgBouncerAdminException e) when (PgBouncerRoutes.IsAlreadyInState(e))
         {

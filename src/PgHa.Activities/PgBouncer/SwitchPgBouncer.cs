@@ -66,8 +66,9 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         var iniPath = PgBouncerLayout.IniFile(inventory);
         if (context.DryRun) return new { changed = await PlanPointAtAsync(cluster, host, target, input.Mode == "pause", log, context), started = false, verified = false };
 
+        var recorded = Scripts.HostScript.RecordChanges(context, host);
         // pgbouncer reads the file only at RELOAD (or start), so it is written first, in the same round trip as the check.
-        var (running, changed) = await EnsureIniAsync(remote, inventory, iniPath, ini, target, log, ct);
+        var (running, changed) = await EnsureIniAsync(remote, inventory, iniPath, ini, target, log, recorded, ct);
         bool started;
         if (running && input.Mode == "pause")
         {
@@ -89,10 +90,11 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
                 // Never leave clients paused, even when the write or reload failed.
                 log("RESUME");
                 await admin.ResumeAsync(null, CancellationToken.None);
+                recorded(PauseReloadResume);
             }
             PgBouncerRoutes.RequireConfigured(cluster, host, target, shown);
         }
-        else started = await PointAtAsync(cluster, host, target, running, changed, log, ct);
+        else started = await PointAtAsync(cluster, host, target, running, changed, log, recorded, ct);
         if (input.Mode == "paused")
         {
             // A client connecting now would wait for RESUME; ResumePgBouncer (expectTarget) verifies the route through it.
@@ -113,30 +115,38 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         var (wasRunning, current) = await ReadStateAsync(cluster.Remote(host, HostAccount.Deploy), inventory, iniPath, context.CancellationToken);
         var differs = current != config.RenderIni();
         log($"{iniPath}: {(differs ? "needs the new [databases]" : "already points at " + target.Address)}; pgbouncer {(wasRunning ? "running" : "not running")}");
-        if (differs) context.Plan($"{host.Name}: write {iniPath} with\n{config.RenderDatabasesSection()}");
-        context.Plan(wasRunning ? $"{host.Name}: {(pauseAround ? "PAUSE, RELOAD, RESUME" : "RELOAD")} on the admin console" : $"{host.Name}: start {PgBouncerLayout.Binary} -d {iniPath}");
+        if (differs) context.Plan($"{host.Name}: {IniChange(iniPath, config)}");
+        context.Plan($"{host.Name}: {(wasRunning ? pauseAround ? PauseReloadResume : Reload : StartChange(inventory))}");
         return differs;
     }
+
+    // The words of a change, the same in a dry run's plan and in a real run's journal.
+    private const string PauseReloadResume = "PAUSE, RELOAD, RESUME on the admin console";
+    private const string Reload = "RELOAD on the admin console";
+    private static string IniChange(string iniPath, PgBouncerConfig config) => $"write {iniPath} with\n{config.RenderDatabasesSection()}";
+    private static string StartChange(PgHa.Clusters.ClusterInventory inventory) => $"start {PgBouncerLayout.Binary} -d {PgBouncerLayout.IniFile(inventory)}";
 
     /// <summary>
     /// Points one pgbouncer at the target without asking a client to write through it (the target may still be a
     /// standby, e.g. while a failover fences the old master): rewrite and RELOAD, or start it; SHOW DATABASES must agree.
     /// </summary>
-    internal static async Task<bool> PointAtAsync(ClusterHosts cluster, HostRef host, HostRef target, Action<string> log, CancellationToken ct)
+    internal static async Task<bool> PointAtAsync(ClusterHosts cluster, HostRef host, HostRef target, Action<string> log, Action<string> recorded, CancellationToken ct)
     {
         var ini = PgBouncerLayout.Config(cluster.Inventory, target.Address).RenderIni();
-        var (running, changed) = await EnsureIniAsync(cluster.Remote(host, HostAccount.Deploy), cluster.Inventory, PgBouncerLayout.IniFile(cluster.Inventory), ini, target, log, ct);
-        return await PointAtAsync(cluster, host, target, running, changed, log, ct);
+        var (running, changed) = await EnsureIniAsync(cluster.Remote(host, HostAccount.Deploy), cluster.Inventory, PgBouncerLayout.IniFile(cluster.Inventory), ini, target,
+            log, recorded, ct);
+        return await PointAtAsync(cluster, host, target, running, changed, log, recorded, ct);
     }
 
     private static async Task<bool> PointAtAsync(ClusterHosts cluster, HostRef host, HostRef target, bool running, bool changed,
-        Action<string> log, CancellationToken ct)
+        Action<string> log, Action<string> recorded, CancellationToken ct)
     {
         if (!running)
         {
             var start = new RemoteCommand { Program = PgBouncerLayout.Binary, Arguments = ["-d", PgBouncerLayout.IniFile(cluster.Inventory)], Timeout = TimeSpan.FromSeconds(30) };
             log("$ " + start.Describe());
             await cluster.Remote(host, HostAccount.Deploy).RunAsync(start, line => log(line.Text), ct);
+            recorded(StartChange(cluster.Inventory));
             await WaitForAdminAsync(cluster.PgBouncerAdmin(host), TimeSpan.FromSeconds(15), ct);
             await PgBouncerRoutes.RequireConfiguredAsync(cluster, host, target, ct);
             return true;
@@ -148,6 +158,7 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         {
             log("RELOAD");
             shown = await admin.ReloadAsync(ct);
+            recorded(Reload);
         }
         PgBouncerRoutes.RequireConfigured(cluster, host, target, shown);
         return false;
@@ -168,7 +179,7 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
     // pgbouncer never reads half a config) unless it already holds exactly this. The renderer refuses line breaks inside
     // values, so no line of the ini can end the here-document early.
     private static async Task<(bool Running, bool Changed)> EnsureIniAsync(RemoteHost remote, PgHa.Clusters.ClusterInventory inventory, string iniPath, string ini,
-        HostRef target, Action<string> log, CancellationToken ct)
+        HostRef target, Action<string> log, Action<string> recorded, CancellationToken ct)
     {
         var file = ShellQuoting.Quote(iniPath);
         var temporary = ShellQuoting.Quote(Path.GetDirectoryName(iniPath) + "/.pgbouncer.ini.") + "$$";
@@ -185,6 +196,7 @@ public sealed class SwitchPgBouncer : Activity<SwitchPgBouncerInput>
         var running = state == "running";
         var changed = written == "wrote";
         log($"{iniPath}: {(changed ? "wrote the new [databases]" : "already points at " + target.Address)}; pgbouncer {(running ? "running" : "not running")}");
+        if (changed) recorded(IniChange(iniPath, PgBouncerLayout.Config(inventory, target.Address)));
         return (running, changed);
     }
 

@@ -5,7 +5,7 @@ using PgHa.Workflows.Activities;
 
 namespace PgHa.Activities.Scripts;
 
-/// <summary>What one host script run printed: its exit code, time, its 'PGHA_OUTPUT name=value' values and, in plan mode, its 'PGHA_PLAN' changes.</summary>
+/// <summary>What one host script run printed: its exit code, time, its 'PGHA_OUTPUT name=value' values and its changes ('PGHA_PLAN' lines in plan mode, 'PGHA_CHANGE' in a real run).</summary>
 public sealed record HostScriptResult(int ExitCode, double Seconds, IReadOnlyDictionary<string, string> Values, IReadOnlyList<string> Changes, string StdErrTail)
 {
     public bool Succeeded => ExitCode == 0;
@@ -24,8 +24,11 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
 {
     public const string OutputMarker = "PGHA_OUTPUT ";
 
-    /// <summary>A line a script prints in plan mode for each change it would make (pgha_common.sh: planned).</summary>
+    /// <summary>A line a script prints in plan mode for each change it would make (pgha_common.sh: changed, planned).</summary>
     public const string PlanMarker = "PGHA_PLAN ";
+
+    /// <summary>A line a script prints in a real run for each change it made, in the words of its plan (pgha_common.sh: changed).</summary>
+    public const string ChangeMarker = "PGHA_CHANGE ";
 
     /// <summary>Runs a node's script under a per-host lock keyed by run, node and host (workflows/scripts/pgha_attempt.sh, a shared library, so always uploaded).</summary>
     public const string AttemptWrapper = "pgha_attempt.sh";
@@ -44,18 +47,19 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
     public static string AttemptKey(ActivityContext context, HostRef host) => $"{context.RunId}-{context.NodeId}-{host.Name}";
 
     /// <summary>
-    /// Runs the script; a non-zero exit is returned, not thrown (callers decide what it means). With
-    /// <paramref name="stagedDirectory"/> it runs the copy there as it is (plan mode), without the attempt lock.
+    /// Runs the script; a non-zero exit is returned, not thrown (callers decide what it means). Each change it reports
+    /// (and an upload of the scripts) goes to <paramref name="onChange"/>. With <paramref name="stagedDirectory"/> it
+    /// runs the copy there as it is (plan mode), without the attempt lock.
     /// </summary>
     public async Task<HostScriptResult> RunAsync(HostRef host, HostAccount account, string script, IReadOnlyList<string> args,
         IReadOnlyDictionary<string, string> environment, TimeSpan timeout, Action<string> log, CancellationToken ct,
-        string? attemptKey = null, Action<string>? onPlan = null, string? stagedDirectory = null)
+        string? attemptKey = null, Action<string>? onChange = null, string? stagedDirectory = null)
     {
         deployment.LocalScript(script);
         if (stagedDirectory is not null)
         {
             var staged = Command(stagedDirectory, script, args, environment, timeout, account, null);
-            return await ExecuteAsync(host, account, staged, staged.Describe(), log, onPlan, ct);
+            return await ExecuteAsync(host, account, staged, staged.Describe(), log, onChange, ct);
         }
 
         if (account == HostAccount.Deploy)
@@ -70,15 +74,16 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
                          deployment.Checksums(host, directory, [script]) + "PGHA_SUMS\n" +
                          "exec " + ShellQuoting.Join([plain.Program!, .. plain.Arguments]) + "\n",
             };
-            var result = await ExecuteAsync(host, account, inPlace, plain.Describe(), line => { if (line != "! " + Stale) log(line); }, onPlan, ct);
+            var result = await ExecuteAsync(host, account, inPlace, plain.Describe(), line => { if (line != "! " + Stale) log(line); }, onChange, ct);
             if (!(result.ExitCode == StaleExitCode && result.StdErrTail.EndsWith(Stale, StringComparison.Ordinal))) return Checked(result, script, host, timeout, attemptKey);
             log("scripts or pgha.env differ on the host; uploading");
         }
         var synced = Stopwatch.StartNew();
-        var (target, _) = await deployment.SyncAsync(host, account, [script], log, ct);
+        var (target, upload) = await deployment.SyncAsync(host, account, [script], log, ct);
         log($"scripts in place after {synced.ElapsedMilliseconds} ms");
+        if (upload.Transferred.Count > 0) onChange?.Invoke(UploadChange(target, upload));
         var command = Command(target, script, args, environment, timeout, account, attemptKey);
-        return Checked(await ExecuteAsync(host, account, command, command.Describe(), log, onPlan, ct), script, host, timeout, attemptKey);
+        return Checked(await ExecuteAsync(host, account, command, command.Describe(), log, onChange, ct), script, host, timeout, attemptKey);
     }
 
     /// <summary>
@@ -90,14 +95,13 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
         IReadOnlyDictionary<string, string> environment, TimeSpan timeout, Action<string> log, ActivityContext context)
     {
         var (target, upload) = await deployment.PlanSyncAsync(host, account, [script], context.CancellationToken);
-        if (upload.Transferred.Count > 0)
-            context.Plan($"{host.Name}: upload to {target}: {string.Join(", ", upload.Transferred.Select(Path.GetFileName))}");
+        if (upload.Transferred.Count > 0) context.Plan($"{host.Name}: {UploadChange(target, upload)}");
         var staged = await deployment.StageAsync(host, account, [script], context.CancellationToken);
         try
         {
             return await RunAsync(host, account, script, args,
                 new Dictionary<string, string>(environment, StringComparer.Ordinal) { [DryRunVariable] = "1" }, timeout, log, context.CancellationToken,
-                onPlan: change => context.Plan($"{host.Name}: {change}"), stagedDirectory: staged);
+                onChange: change => context.Plan($"{host.Name}: {change}"), stagedDirectory: staged);
         }
         finally
         {
@@ -123,9 +127,15 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
         Action<string> log, ActivityContext context)
     {
         var result = await RunAsync(host, HostAccount.Deploy, script, args, new Dictionary<string, string>(), timeout, log, context.CancellationToken,
-            AttemptKey(context, host));
+            AttemptKey(context, host), RecordChanges(context, host));
         return result.Succeeded ? result : throw new InvalidOperationException($"{script} on {host.Name} exited with {result.ExitCode}: {result.StdErrTail}");
     }
+
+    /// <summary>Where a real run's changes on a host go: the node's journal, as "[change] host: ...".</summary>
+    public static Action<string> RecordChanges(ActivityContext context, HostRef host) => change => context.Changed($"{host.Name}: {change}");
+
+    private static string UploadChange(string target, UploadReport upload) =>
+        $"upload to {target}: {string.Join(", ", upload.Transferred.Select(Path.GetFileName))}";
 
     private static RemoteCommand Command(string directory, string script, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment,
         TimeSpan timeout, HostAccount account, string? attemptKey)
@@ -149,7 +159,7 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
             : result;
 
     private async Task<HostScriptResult> ExecuteAsync(HostRef host, HostAccount account, RemoteCommand command, string described, Action<string> log,
-        Action<string>? onPlan, CancellationToken ct)
+        Action<string>? onChange, CancellationToken ct)
     {
         log("$ " + described);
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -157,11 +167,11 @@ public sealed class HostScript(ClusterHosts cluster, ScriptDeployment deployment
         var clock = Stopwatch.StartNew();
         var result = await cluster.Remote(host, account).RunAsync(command, line =>
         {
-            if (line.Stream == OutputStream.StdOut && line.Text.StartsWith(PlanMarker, StringComparison.Ordinal))
+            if (line.Stream == OutputStream.StdOut && (line.Text.StartsWith(PlanMarker, StringComparison.Ordinal) || line.Text.StartsWith(ChangeMarker, StringComparison.Ordinal)))
             {
-                var change = line.Text[PlanMarker.Length..];
+                var change = line.Text[(line.Text.IndexOf(' ') + 1)..];
                 lock (changes) changes.Add(change);
-                onPlan?.Invoke(change);
+                onChange?.Invoke(change);
                 return;
             }
             log((line.Stream == OutputStream.StdErr ? "! " : "") + line.Text);

@@ -36,7 +36,7 @@ public sealed record RunRemoteScriptInput
 [ActivityOutput("exitCodes", "Host reference → exit code.")]
 [ActivityOutput("seconds", "Host reference → run time in seconds.")]
 [ActivityOutput("values", "Host reference → values the script printed as 'PGHA_OUTPUT name=value' lines (in a dry run, placeholders for values made by a change).")]
-[ActivityOutput("changes", "Host reference → changes the script printed in plan mode ('PGHA_PLAN' lines; empty in a real run).")]
+[ActivityOutput("changes", "Host reference → changes the script made ('PGHA_CHANGE' lines), or in a dry run would make ('PGHA_PLAN' lines), in the same words.")]
 public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
 {
     internal static HostAccount ParseAccount(string user) => user switch
@@ -77,7 +77,7 @@ public sealed class RunRemoteScript : Activity<RunRemoteScriptInput>
         {
             if (!context.DryRun)
                 return Succeeded(await scripts.RunAsync(host, account, input.Script, input.Args, environment, timeout, log, context.CancellationToken,
-                    HostScript.AttemptKey(context, host)), input.Script);
+                    HostScript.AttemptKey(context, host), HostScript.RecordChanges(context, host)), input.Script);
             return Succeeded(await scripts.PlanAsync(host, account, input.Script, input.Args, environment, timeout, log, context), input.Script);
         });
 

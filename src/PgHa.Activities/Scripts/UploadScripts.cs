@@ -37,12 +37,15 @@ public sealed class UploadScripts : Activity<UploadScriptsInput>
 
         var results = await HostFanOut.RunAsync(hosts, context, async (host, log) =>
         {
-            if (!context.DryRun) return await deployment.SyncAsync(host, account, null, log, context.CancellationToken);
-            var plan = await deployment.PlanSyncAsync(host, account, null, context.CancellationToken);
-            context.Plan(plan.Report.Transferred.Count == 0
-                ? $"{host.Name}: {plan.Directory}: every file up to date, nothing to upload"
-                : $"{host.Name}: upload to {plan.Directory} as {cluster.Account(account).User}: {string.Join(", ", plan.Report.Transferred.Select(Path.GetFileName))}");
-            return plan;
+            var sync = context.DryRun ? await deployment.PlanSyncAsync(host, account, null, context.CancellationToken)
+                : await deployment.SyncAsync(host, account, null, log, context.CancellationToken);
+            if (sync.Report.Transferred.Count == 0) log($"{sync.Directory}: every file up to date, nothing to upload");
+            else
+            {
+                var change = $"{host.Name}: upload to {sync.Directory} as {cluster.Account(account).User}: {string.Join(", ", sync.Report.Transferred.Select(Path.GetFileName))}";
+                if (context.DryRun) context.Plan(change); else context.Changed(change);
+            }
+            return sync;
         });
         var ok = results.Where(r => r.Succeeded).ToList();
         var outputs = new

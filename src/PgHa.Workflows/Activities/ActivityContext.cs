@@ -31,6 +31,9 @@ public sealed class ActivityContext
     /// <summary>Adds a line to the node's journal and live view; secret values are redacted.</summary>
     public void Log(string line) => _log(line);
 
-    /// <summary>Records a change the activity would make (dry run) or is about to make.</summary>
+    /// <summary>Records a change the activity would make (dry run).</summary>
     public void Plan(string change) => _log("[plan] " + change);
+
+    /// <summary>Records a change the activity made (real run), in the words <see cref="Plan"/> uses for it in a dry run.</summary>
+    public void Changed(string change) => _log("[change] " + change);
 }
