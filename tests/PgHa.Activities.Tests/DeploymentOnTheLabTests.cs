@@ -5,19 +5,33 @@ using PgHa.Clusters;
 using PgHa.Remote;
 using PgHa.Workflows.Clusters;
 using PgHa.Workflows.Store.Entities;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace PgHa.Activities.Tests;
 
 /// <summary>
-/// The seed runbook end to end on real hosts: prepare the environment, prepare the deployment, deploy (first with the
-/// master's port occupied, which must stop the run at setup-master), then check what a DBA would check, independently
-/// of the product's probes, and deploy again on the deployed cluster.
+/// The seed runbooks end to end on real hosts, one stage per test in the runbook's order: prepare the environment
+/// (resuming a half-made SSH key), prepare the deployment (purge only after approval), deploy with the master's port
+/// taken (the run stops at setup-master), deploy (checked as a DBA would, independently of the product's probes, and
+/// against the plan of a dry run on the same hosts), deploy again, switch both pgbouncers to the slave and back under
+/// load, and refuse a purge while the live role is unknown. Each stage needs the cluster the one before it leaves.
 /// </summary>
 [Collection(LabCollection.Name)]
-public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutputHelper output) : IClassFixture<LabDeploymentFixture>
+[TestCaseOrderer(StageOrderer.TypeName, StageOrderer.AssemblyName)]
+public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, RunbookStages stages, ITestOutputHelper output)
+    : IClassFixture<LabDeploymentFixture>, IClassFixture<RunbookStages>
 {
     private const string BlockerPidFile = "/tmp/pgha-port-blocker.pid";
+    private const string EnvironmentPrepared = "environment prepared";
+    private const string DeploymentPrepared = "deployment prepared";
+    private const string BlockedDeploymentFailed = "deployment refused on a taken port";
+    private const string Deployed = "deployed";
+    private const string DeployedAgain = "deployed again";
+
+    private string MasterAddress => lab.Inventory.HostForRole("master")!.Address;
+    private string SlaveAddress => lab.Inventory.HostForRole("slave")!.Address;
+    private string ReplicaAddress => lab.Inventory.HostForRole("replica")!.Address;
 
     private NpgsqlConnection Connect(string address, int port, string database = "appdb") =>
         new(new NpgsqlConnectionStringBuilder
@@ -52,21 +66,24 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Console.WriteLine(line);
     }
 
-    [Fact]
-    public async Task Deploy_the_seed_runbook_on_three_hosts_then_deploy_again()
+    [Fact, Stage(1)]
+    public async Task Environment_preparation_plans_without_changing_anything_then_completes_a_half_made_ssh_key()
     {
-        var master = lab.Inventory.HostForRole("master")!.Address;
-        var slave = lab.Inventory.HostForRole("slave")!.Address;
-        var replica = lab.Inventory.HostForRole("replica")!.Address;
-
         // As if ssh-keygen had been killed between its two files: the master's private key is there, its .pub is not.
         var publicKey = await lab.Host("master").ReadAsync(RemoteCommand.Bash("cut -d' ' -f1,2 ~/.ssh/id_ed25519.pub && rm ~/.ssh/id_ed25519.pub"));
         var envPlan = await PlanChangesNothingAsync("environment-preparation");
-        Planned(envPlan, "ssh-keys", "[plan] pgha-master: write /home/silkcloud/.ssh/id_ed25519.pub (mode 644, new file):");
+        Planned(envPlan, "ssh-keys", "[plan] pgha-master: write /home/silkcloud/.ssh/id_ed25519.pub (mode 644)");
         var (env, envTook) = await lab.RunAsync("environment-preparation", TimeSpan.FromMinutes(10));
         Assert.True(env.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(env));
         Assert.Equal(publicKey, await lab.Host("master").ReadAsync(RemoteCommand.Bash("cut -d' ' -f1,2 ~/.ssh/id_ed25519.pub")));
+        Log($"[timing] environment-preparation {envTook.TotalSeconds:0.0} s");
+        stages.Passed(EnvironmentPrepared);
+    }
 
+    [Fact, Stage(2)]
+    public async Task Deployment_preparation_purges_the_hosts_only_after_a_second_person_approves()
+    {
+        stages.Require(EnvironmentPrepared);
         var prepPlan = await PlanChangesNothingAsync("deployment-preparation");
         Planned(prepPlan, "credentials", "[plan] pgha-master: write /home/silkcloud/.pgpass (mode 600");
         Planned(prepPlan, "credentials", "content not shown");
@@ -78,13 +95,19 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Assert.Equal(("approve-purge", "Approved", "e2e-approver"), (purgeApproval.NodeId, purgeApproval.Decision, purgeApproval.DecidedBy));
         Assert.Contains("pgha-master (master, 10.77.0.11)", purgeApproval.Prompt);
         Assert.True(prep.Journal.Single(j => j.NodeId == "purge-master").StartedAt >= purgeApproval.DecidedAt);
+        Log($"[timing] deployment-preparation {prepTook.TotalSeconds:0.0} s");
+        stages.Passed(DeploymentPrepared);
+    }
 
+    [Fact, Stage(3)]
+    public async Task Deployment_stops_at_setup_master_while_another_process_holds_the_master_port()
+    {
+        stages.Require(DeploymentPrepared);
         var deployPlan = await PlanChangesNothingAsync("deployment");
         Planned(deployPlan, "setup-master", $"[plan] pgha-master: initdb -D {lab.Inventory.Paths.Data}.pgha-initdb --data-checksums");
         Planned(deployPlan, "setup-slave", "[plan] pgha-slave: pg_basebackup");
         Planned(deployPlan, "cron-master", "[plan] pgha-master: crontab of silkcloud: add");
 
-        // A script failure: something else holds the master's PostgreSQL port.
         await lab.Host("master").RunAsync(RemoteCommand.Bash(
             $"setsid -f sh -c 'echo $$ > {BlockerPidFile}; exec python3 -c \"import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\\\"0.0.0.0\\\", 5432)); s.listen(); time.sleep(600)\"' </dev/null >/dev/null 2>&1; " +
             "for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && exit 0; sleep 0.1; done; echo 'the port blocker never listened' >&2; exit 1"));
@@ -104,9 +127,20 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Assert.Contains("already in use", failed.Node("setup-master").Error);
         Assert.Contains("already in use", failed.Journal("setup-master"));
         Assert.DoesNotContain(failed.Run.Journal, j => j.NodeId != "setup-master");
+        stages.Passed(BlockedDeploymentFailed);
+    }
 
+    [Fact, Stage(4)]
+    public async Task Deployment_builds_the_master_its_streaming_slave_and_the_Londiste_replica_making_only_the_changes_its_dry_run_planned()
+    {
+        stages.Require(BlockedDeploymentFailed);
+        var (master, slave, replica) = (MasterAddress, SlaveAddress, ReplicaAddress);
+        // The plan of a dry run on exactly the hosts the real run starts from (the refused run left an initialised master).
+        var deployPlan = await PlanChangesNothingAsync("deployment");
         var (deploy, deployTook) = await lab.RunAsync("deployment", TimeSpan.FromMinutes(10));
         Assert.True(deploy.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(deploy));
+        Log($"[timing] deployment {deployTook.TotalSeconds:0.0} s");
+        DidWhatItsPlanSaid(deployPlan, deploy);
 
         // Independent checks, straight to the servers.
         await using (var c = Connect(master, 5432))
@@ -128,7 +162,7 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
             Assert.True(int.Parse(files) > 0, $"no archived WAL segment on {role}");
         }
 
-        var token = "e2e-" + Guid.NewGuid().ToString("N");
+        var token = stages.Token;
         foreach (var bouncer in new[] { master, slave })
         {
             Assert.Equal(master, await ScalarAsync<string>(bouncer, 6543, "SELECT host(inet_server_addr())"));
@@ -141,23 +175,58 @@ public sealed class DeploymentOnTheLabTests(LabDeploymentFixture lab, ITestOutpu
         Assert.True(await EventuallyAsync(async () => await ScalarAsync<long>(replica, 5432, "SELECT count(*) FROM pgha_smoke.tokens WHERE token LIKE $1", token + "%") == 2, TimeSpan.FromSeconds(90)),
             "rows written on the master did not reach the replica through Londiste");
         Log($"[check] Londiste delivered to the replica in {clock.Elapsed.TotalSeconds:0.0} s");
+        stages.Passed(Deployed);
+    }
 
+    [Fact, Stage(5)]
+    public async Task Deployment_again_converges_on_the_deployed_cluster_and_every_dry_run_there_changes_nothing()
+    {
+        stages.Require(Deployed);
         var (again, againTook) = await lab.RunAsync("deployment", TimeSpan.FromMinutes(10));
         Assert.True(again.Run.Status == RunStatus.Completed, LabDeploymentFixture.JournalText(again));
         Assert.Contains("already holds the master's cluster; converging", new RunViewAssertions(again).Journal("setup-master"));
         Assert.Contains("already a standby of", new RunViewAssertions(again).Journal("setup-slave"));
-        foreach (var host in new[] { master, slave, replica })
+        var token = stages.Token;
+        foreach (var host in new[] { MasterAddress, SlaveAddress, ReplicaAddress })
             Assert.Equal(2L, await ScalarAsync<long>(host, 5432, "SELECT count(*) FROM pgha_smoke.tokens WHERE token LIKE $1", token + "%"));
-
-        Log($"[timing] environment-preparation {envTook.TotalSeconds:0.0} s, deployment-preparation {prepTook.TotalSeconds:0.0} s, " +
-            $"deployment {deployTook.TotalSeconds:0.0} s, deployment again {againTook.TotalSeconds:0.0} s");
+        Log($"[timing] deployment again {againTook.TotalSeconds:0.0} s");
 
         // Every runbook plans again on the deployed cluster (the converging paths) without changing anything.
         foreach (var runbook in new[] { "environment-preparation", "deployment-preparation", "deployment" })
             await PlanChangesNothingAsync(runbook);
+        stages.Passed(DeployedAgain);
+    }
 
-        await SwitchPgBouncersUnderReadLoadAsync(master, slave);
+    [Fact, Stage(6)]
+    public async Task Both_pgbouncers_switch_to_the_slave_and_back_in_pause_mode_while_clients_connect()
+    {
+        stages.Require(DeployedAgain);
+        await SwitchPgBouncersUnderReadLoadAsync(MasterAddress, SlaveAddress);
+    }
+
+    [Fact, Stage(7)]
+    public async Task A_purge_is_refused_while_the_master_postmaster_refuses_connections()
+    {
+        stages.Require(DeployedAgain);
         await PurgeIsRefusedWhileThePostmasterRefusesConnectionsAsync();
+    }
+
+    // Every change the real run made (its "[change]" lines) was in the dry run's plan, node by node, in the same words.
+    private void DidWhatItsPlanSaid(PgHa.Workflows.Runtime.RunView plan, PgHa.Workflows.Runtime.RunView real)
+    {
+        var catalog = lab.Services.GetRequiredService<PgHa.Workflows.Activities.ActivityCatalog>();
+        var planned = JournalChanges.Read(plan, JournalChanges.Planned, catalog);
+        var made = JournalChanges.Read(real, JournalChanges.Made, catalog);
+        var (notPlanned, notMade) = JournalChanges.Compare(planned, made);
+        Log($"[check] {real.Run.RunbookId}: {made.Count} change(s) made, {planned.Count} planned, {made.Count - notPlanned.Count} made as planned");
+        foreach (var (node, change) in notMade) Log($"[check]   planned, not made: {node}: {change}");
+        Assert.NotEmpty(made);
+        Assert.True(notPlanned.Count == 0, "changes the real run made that its dry run did not plan:\n" +
+            string.Join("\n", notPlanned.Select(c => $"  {c.Node}: {c.Change}")) + "\nthe plan:\n" + string.Join("\n", planned.Select(c => $"  {c.Node}: {c.Change}")));
+        // What the real run did not do again is a change the dry run planned twice, because an earlier node only
+        // planned it (a folder setup-slave creates, planned again by cron-slave).
+        foreach (var (node, change) in notMade)
+            Assert.True(made.Any(m => m.Change == change), $"{node} planned '{change}', which the real run did not make anywhere");
     }
 
     private static void Planned(PgHa.Workflows.Runtime.RunView plan, string node, string change)
