@@ -6,8 +6,9 @@ import { upstreamOf } from '../model/templates';
 import { ProblemBanner } from '../ProblemBanner';
 import { useSession } from '../session';
 import { useShortcuts } from '../shortcuts';
+import { journalChanges } from './changes';
 
-/** One node of a run: its state, every attempt (outcome, outputs, error, output with live tail), a dry run's plan, and the approval. */
+/** One node of a run: its state, every attempt (outcome, outputs, error, output with live tail), what it changed or (dry run) planned, and the approval. */
 export function NodeDetails({ run, runbook, nodeId, onDecided }: { run: RunView; runbook: Runbook; nodeId: string; onDecided(): void }) {
   const state = run.nodes.find(n => n.nodeId === nodeId);
   const attempts = run.journal.filter(j => j.nodeId === nodeId);
@@ -15,7 +16,7 @@ export function NodeDetails({ run, runbook, nodeId, onDecided }: { run: RunView;
   const shown = attempts.find(a => a.attempt === attempt) ?? attempts[attempts.length - 1];
   const approval = [...run.approvals].reverse().find(a => a.nodeId === nodeId);
   const log = shown?.log ?? '';
-  const plan = log.split('\n').filter(l => l.startsWith('[plan] ')).map(l => l.slice(7));
+  const changes = journalChanges(log, run.run.dryRun);
   return (
     <div className="details" aria-label="Node details">
       <h2>{state?.title || nodeId} <small>{state?.activity}</small></h2>
@@ -31,11 +32,10 @@ export function NodeDetails({ run, runbook, nodeId, onDecided }: { run: RunView;
       {shown && (
         <>
           <p className="hint">{new Date(shown.startedAt).toLocaleTimeString()} → {shown.endedAt ? new Date(shown.endedAt).toLocaleTimeString() : 'running'} · {shown.status}{shown.outcome ? ` · ${shown.outcome}` : ''}</p>
-          {run.run.dryRun && (
-            <section className="plan"><h3>Planned (dry run)</h3>
-              {plan.length ? <ul>{plan.map((p, i) => <li key={i}><code>{p}</code></li>)}</ul> : <p className="hint">No changes planned.</p>}
-            </section>
-          )}
+          <section className="plan"><h3>{run.run.dryRun ? 'Planned (dry run)' : 'Changed'}</h3>
+            {changes.length ? <ul>{changes.map((p, i) => <li key={i}><code>{p}</code></li>)}</ul>
+              : <p className="hint">{run.run.dryRun ? 'No changes planned.' : shown.endedAt ? 'No change made.' : 'No change made yet.'}</p>}
+          </section>
           {shown.error && <><h3>Error</h3><pre className="error">{shown.error}</pre></>}
           {shown.outputs != null && <><h3>Outputs</h3><pre>{JSON.stringify(shown.outputs, null, 2)}</pre></>}
           <LogTail text={log} live={!shown.endedAt} />
