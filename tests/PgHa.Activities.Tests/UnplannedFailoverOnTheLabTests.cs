@@ -176,6 +176,18 @@ public sealed class UnplannedFailoverOnTheLabTests(LabDeploymentFixture lab, ITe
             foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
             foreach (var w in writers) Assert.True(w.FailedSince(from) == 0, $"forced rebuild: {w.Name} saw failed commits");
             await AssertClusterAsync("forced rebuild", await StoredInventoryAsync(), writers, lostAllowed: 0, forced, "smoke");
+
+            // As if an earlier attempt of the rebuild had died right after swapping its base backup in: a complete copy
+            // of the master in the data directory, never started (its backup_label still there). The rebuild starts it
+            // as it is; pg_rewind's recovery of it would leave a standby ahead of its primary that never streams.
+            await lab.Lab.KillPostgresAsync(slave);
+            await OnHostAsync(slave, $"rm -rf -- {original.Paths.Data} && /usr/lib/postgresql/15/bin/pg_basebackup -d 'host={address[original.Roles["master"]]} port=5432 user=replicator' " +
+                                     $"-w -D {original.Paths.Data} -X stream -c fast && test -f {original.Paths.Data}/backup_label");
+            var swappedIn = await RunToEndAsync("unplanned-failover-slave-broken");
+            Assert.True(swappedIn.Run.Status == RunStatus.Completed, "copy swapped in, not started: " + LabDeploymentFixture.JournalText(swappedIn));
+            Assert.Contains("that an earlier attempt swapped in and did not start; starting it as it is", new RunViewAssertions(swappedIn).Journal("rebuild"));
+            foreach (var w in writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(20));
+            await AssertClusterAsync("copy swapped in, not started", await StoredInventoryAsync(), writers, lostAllowed: 0, swappedIn, "smoke");
         }
 
         // (2) The master's postgres is SIGKILLed: evidence, approval, fence, promotion; the old master rebuilt as the slave.

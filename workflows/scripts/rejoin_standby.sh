@@ -62,11 +62,17 @@ fi
 change pg_receivewal --create-slot --if-not-exists -S "$slot" -d "host=$new port=$DB_PORT user=$REPLICATION_USER" -w >/dev/null
 # pg_rewind decides itself whether the timelines diverged (a cluster that was not shut down cleanly it first recovers
 # in single-user mode); a plan cannot know, so it names both outcomes.
-method=none
+method=none copied=false
 rewind_how="pg_rewind -D $DATA_PATH --source-server='$superuser_conn' (nothing to do when the timelines did not diverge; if it fails: a fresh base backup)"
 if [ ! -f "$DATA_PATH/PG_VERSION" ]; then
     method=basebackup
     log "$DATA_PATH holds no PostgreSQL cluster: a fresh base backup"
+elif [ -f "$DATA_PATH/backup_label" ]; then
+    # A copy an earlier attempt swapped in and never started (backup_label goes at the first start). pg_rewind would
+    # first recover it in single-user mode, which writes an end-of-recovery checkpoint the new primary does not have:
+    # a standby ahead of its primary on the same timeline, which never streams.
+    method=basebackup copied=true
+    log "$DATA_PATH is a base backup of $new that an earlier attempt swapped in and did not start; starting it as it is"
 elif planning; then
     changed "$rewind_how"
 else
@@ -78,13 +84,13 @@ else
     while IFS= read -r line; do log "pg_rewind: $line"; done <<<"$rewind"
     changed "$rewind_how"
 fi
-[ "$method" != basebackup ] || fresh_base_backup
+[ "$method" != basebackup ] || $copied || fresh_base_backup
 follow_primary "$new" "$slot"
 if ! started_and_streaming; then
     # Seen after a real rewind: recovery refused the rewound folder ("requested timeline does not contain minimum
     # recovery point"). A copy of the new primary always works.
-    [ "$method" != basebackup ] || die "PostgreSQL did not start as a standby of $new"
-    log "PostgreSQL did not start as a standby after $method; taking a fresh base backup instead"
+    [ "$method" != basebackup ] || $copied || die "PostgreSQL did not start as a standby of $new"
+    log "PostgreSQL did not start as a standby after $method$($copied && echo " (the earlier attempt's copy)"); taking a fresh base backup instead"
     stop_postgres immediate 30
     method=basebackup
     fresh_base_backup
