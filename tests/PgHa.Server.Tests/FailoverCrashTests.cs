@@ -124,7 +124,10 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
                 Assert.True(resumed["outputs"]!["resumed"]![host]!["resumedByGuard"]!.GetValue<bool>(), resumed.ToJsonString());
         }
         matrix.Add("crash-pause-window × kill after PAUSE, no server for longer than the budget → pgbouncers resumed by their guards, held clients commit again; the next server completed the run and reported it");
-        Log("[crash] crash matrix:\n  " + string.Join("\n  ", matrix));
+
+        var inside = new CrashMatrix(_lab);
+        await KillInsideEveryMutatingNodeAsync(inside, "planned-failover", breakCluster: null, promotes: true);
+        Log("[crash] crash matrix:\n  " + string.Join("\n  ", matrix.Concat(inside.Rows)));
     }
 
     [Fact]
@@ -188,7 +191,62 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
             await AssertOneWritableServerRoutedEverywhereAsync(roles["master"], roles["slave"], writers, from, password);
             Assert.All(writers, w => Assert.Equal(0, w.FailedSince(from))); // the master's clients never noticed
         }
-        Log("[crash] crash matrix:\n  " + string.Join("\n  ", matrix));
+
+        var inside = new CrashMatrix(_lab);
+        await KillInsideEveryMutatingNodeAsync(inside, "unplanned-failover-master-broken", roles => _lab.Lab.KillPostgresAsync(roles["master"]), promotes: true);
+        await KillInsideEveryMutatingNodeAsync(inside, "unplanned-failover-slave-broken", async roles =>
+        {
+            await _lab.Lab.KillPostgresAsync(roles["slave"]);
+            await _lab.Host(roles["slave"]).ReadAsync(RemoteCommand.Bash("rm -rf -- /var/lib/postgresql/15/pgha"));
+        }, promotes: false);
+        Log("[crash] crash matrix:\n  " + string.Join("\n  ", matrix.Concat(inside.Rows)));
+    }
+
+    /// <summary>
+    /// Runs the runbook (after <paramref name="breakCluster"/>, if given) until the server has been killed inside each
+    /// of its mutating nodes once — after each kill the next server resumes the run, and the server is killed again
+    /// inside the next such node the test sees running; nodes it ran before the test could follow are left for the next
+    /// run. Each run completes, no node succeeds twice, no resumed attempt runs beside the dead server's, and the
+    /// cluster ends with one writable server that both pgbouncers route to, a timeline one higher when it promotes,
+    /// and (a killed master's async window apart) no acknowledged row lost. Mutating nodes that an uninterrupted run
+    /// never reaches (the abort branches) are listed as such.
+    /// </summary>
+    private async Task KillInsideEveryMutatingNodeAsync(CrashMatrix matrix, string runbook, Func<Dictionary<string, string>, Task>? breakCluster, bool promotes)
+    {
+        var password = _lab.Secrets["lab-app-password"];
+        var pending = await matrix.MutatingNodesAsync(runbook);
+        var offPath = new List<string>();
+        for (var pass = 1; pending.Count > 0; pass++)
+        {
+            Assert.True(pass <= 6, $"{runbook}: not killed inside after 5 runs: {string.Join(", ", pending)}");
+            var roles = await _lab.RolesAsync();
+            var newPrimary = promotes ? roles["slave"] : roles["master"];
+            var timeline = await TimelineAsync(newPrimary);
+            var beforeBreak = _writers[0].Now;
+            if (breakCluster is not null) await breakCluster(roles);
+            var from = _writers[0].Now;
+            string runId;
+            using (var op = _lab.Operator()) runId = await op.StartRunAsync(new { runbook, cluster = "lab", inputs = new { } });
+            var killed = new List<string>();
+            while (await matrix.KillInsideAsync(runId, pending) is { } node)
+            {
+                killed.Add(node);
+                pending.Remove(node);
+                await _lab.RestartAsync();
+            }
+            var run = await _lab.FinishAsync(runId);
+            await matrix.CheckAsync(runbook, runId, run);
+            var ran = run["journal"]!.AsArray().Select(j => j!["nodeId"]!.GetValue<string>()).ToHashSet();
+            offPath.AddRange(pending.Where(n => !ran.Contains(n)));
+            pending.RemoveAll(n => !ran.Contains(n));
+            Log($"[crash] {runbook} run {pass}: killed inside {(killed.Count == 0 ? "no node" : string.Join(", ", killed))}; still to kill inside: {(pending.Count == 0 ? "none" : string.Join(", ", pending))}");
+
+            Assert.Equal(promotes ? timeline + 1 : timeline, await TimelineAsync(newPrimary));
+            foreach (var w in _writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(60));
+            await AssertOneWritableServerRoutedEverywhereAsync(newPrimary, promotes ? roles["master"] : roles["slave"], _writers, from, password,
+                lostSince: breakCluster is not null && promotes ? beforeBreak : null);
+        }
+        if (offPath.Count > 0) matrix.Rows.Add($"{runbook} × {string.Join(", ", offPath.Distinct())}: not on the path an uninterrupted run takes (abort branches), so not killed inside");
     }
 
     /// <summary>The server's current timeline (psql over ssh): a standby's WAL receiver's, a primary's WAL file name's.</summary>
