@@ -169,12 +169,39 @@ internal sealed partial class CrashMatrix(ServerOnTheLab lab)
         return ended;
     }
 
+    /// <summary>
+    /// The host state a DBA compares (<see cref="PgHa.Activities.Tests.HostState"/>, over ssh and psql), less what
+    /// differs between two correct runs: pids and start times (postmaster.pid's hash), the timeline number (one more per
+    /// promotion, whichever run made it) and whether a rewind once left a backup_label.old.
+    /// </summary>
+    public async Task<Dictionary<string, string>> ComparableStateAsync()
+    {
+        var inventory = _inventory with { Roles = await lab.RolesAsync() };
+        var state = await PgHa.Activities.Tests.HostState.ReadAsync(inventory, role => lab.Host(inventory.HostForRole(role)!.Name, "devops"),
+            purpose => lab.Secrets[inventory.Secrets[purpose]]);
+        return state.ToDictionary(s => s.Key, s => string.Join('\n', s.Value.Split('\n')
+            .Where(l => !l.StartsWith("postmaster started", StringComparison.Ordinal) && l != "backup_label.old")
+            .Select(l => l.EndsWith("/postmaster.pid", StringComparison.Ordinal) ? l[(l.IndexOf(' ') + 1)..] : l) // pid and start time inside
+            .Select(l => l.StartsWith("timeline ", StringComparison.Ordinal) ? "timeline N" : l)
+            .Select(l => PidNumber().Replace(l, "pid N"))));
+    }
+
+    /// <summary>Asserts that two comparable states (<see cref="ComparableStateAsync"/>) are equal, naming the lines that differ per host.</summary>
+    public static void SameState(IReadOnlyDictionary<string, string> expected, IReadOnlyDictionary<string, string> actual, string what)
+    {
+        var differences = PgHa.Activities.Tests.HostState.Differences(expected, actual);
+        Assert.True(differences.Count == 0, $"{what}: the hosts differ from an uninterrupted run's ('-' uninterrupted, '+' now):\n  " + string.Join("\n  ", differences));
+    }
+
     private static string Key(string runId, string node) => runId + "/" + node;
 
     private static string Shorten(string line) => line.Length <= 80 ? line : line[..77] + "...";
 
     [GeneratedRegex(@"^\[[^\]]+\] ")]
     private static partial Regex HostPrefix();
+
+    [GeneratedRegex(@"pid \d+")]
+    private static partial Regex PidNumber();
 
     private sealed record Kill(string Line, DateTime At, Task<DateTime?> LeftAttemptsEnded);
 }

@@ -1,5 +1,4 @@
 using System.Runtime.Versioning;
-using System.Text.RegularExpressions;
 using PgHa.Activities.Tests;
 using PgHa.Clusters;
 using PgHa.Remote;
@@ -18,7 +17,7 @@ namespace PgHa.Server.Tests;
 /// </summary>
 [Collection(LabCollection.Name)]
 [SupportedOSPlatform("linux")]
-public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class DeploymentCrashTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly string[] Runbooks = ["environment-preparation", "deployment-preparation", "deployment"];
     private ServerOnTheLab _lab = null!;
@@ -43,9 +42,9 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
     {
         foreach (var runbook in Runbooks)
             Assert.Equal("Completed", Http.Status(await _lab.RunToEndAsync(runbook, new { })));
-        var reference = await ComparableStateAsync();
-
         var matrix = new CrashMatrix(_lab);
+        var reference = await matrix.ComparableStateAsync();
+
         foreach (var runbook in Runbooks)
         {
             var targets = await matrix.MutatingNodesAsync(runbook);
@@ -70,25 +69,9 @@ public sealed partial class DeploymentCrashTests(ITestOutputHelper output) : IAs
         }
         Log("[crash] crash matrix (runbook × mutating node):\n  " + string.Join("\n  ", matrix.Rows));
 
-        var after = await ComparableStateAsync();
-        foreach (var role in reference.Keys)
-            Assert.True(reference[role] == after[role], $"{role} differs from the uninterrupted run's:\n--- uninterrupted\n{reference[role]}\n--- after the crashes\n{after[role]}");
+        CrashMatrix.SameState(reference, await matrix.ComparableStateAsync(), "after the crashes");
         await AssertReplicatesEndToEndAsync();
     }
-
-    /// <summary>The shared host-state reader, less what differs between two correct deployments: pids and start times (postmaster.pid's hash).</summary>
-    private async Task<Dictionary<string, string>> ComparableStateAsync()
-    {
-        var state = await HostState.ReadAsync(_inventory, role => _lab.Host(_inventory.HostForRole(role)!.Name, "devops"),
-            purpose => _lab.Secrets[_inventory.Secrets[purpose]]);
-        return state.ToDictionary(s => s.Key, s => string.Join('\n', s.Value.Split('\n')
-            .Where(l => !l.StartsWith("postmaster started", StringComparison.Ordinal))
-            .Select(l => l.EndsWith("/postmaster.pid", StringComparison.Ordinal) ? l[(l.IndexOf(' ') + 1)..] : l) // pid and start time inside
-            .Select(l => PidNumber().Replace(l, "pid N"))));
-    }
-
-    [GeneratedRegex(@"pid \d+")]
-    private static partial Regex PidNumber();
 
     /// <summary>A row written on the master (psql there) reaches the slave by streaming and the replica by Londiste.</summary>
     private async Task AssertReplicatesEndToEndAsync()

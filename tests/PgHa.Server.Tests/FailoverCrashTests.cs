@@ -127,6 +127,7 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
 
         var inside = new CrashMatrix(_lab);
         await KillInsideEveryMutatingNodeAsync(inside, "planned-failover", breakCluster: null, promotes: true);
+        await AbortedSwitchoverKilledInsideItsAbortNodesAsync(inside);
         Log("[crash] crash matrix:\n  " + string.Join("\n  ", matrix.Concat(inside.Rows)));
     }
 
@@ -208,14 +209,27 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
     /// inside the next such node the test sees running; nodes it ran before the test could follow are left for the next
     /// run. Each run completes, no node succeeds twice, no resumed attempt runs beside the dead server's, and the
     /// cluster ends with one writable server that both pgbouncers route to, a timeline one higher when it promotes,
-    /// and (a killed master's async window apart) no acknowledged row lost. Mutating nodes that an uninterrupted run
-    /// never reaches (the abort branches) are listed as such.
+    /// (a killed master's async window apart) no acknowledged row lost, and the host state an uninterrupted run of the
+    /// same runbook left with the same master. Mutating nodes that an uninterrupted run never reaches (the abort
+    /// branches) are listed as such.
     /// </summary>
     private async Task KillInsideEveryMutatingNodeAsync(CrashMatrix matrix, string runbook, Func<Dictionary<string, string>, Task>? breakCluster, bool promotes)
     {
         var password = _lab.Secrets["lab-app-password"];
         var pending = await matrix.MutatingNodesAsync(runbook);
         var offPath = new List<string>();
+
+        // The end state of an uninterrupted run, by the host it leaves as the master: a promoting runbook runs twice,
+        // so both ways are known.
+        var uninterrupted = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        for (var i = 0; i < (promotes ? 2 : 1); i++)
+        {
+            if (breakCluster is not null) await breakCluster(await _lab.RolesAsync());
+            await _lab.RunToEndAsync(runbook, new { });
+            foreach (var w in _writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(60));
+            uninterrupted[(await _lab.RolesAsync())["master"]] = await matrix.ComparableStateAsync();
+        }
+
         for (var pass = 1; pending.Count > 0; pass++)
         {
             Assert.True(pass <= 6, $"{runbook}: not killed inside after 5 runs: {string.Join(", ", pending)}");
@@ -245,8 +259,68 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
             foreach (var w in _writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(60));
             await AssertOneWritableServerRoutedEverywhereAsync(newPrimary, promotes ? roles["master"] : roles["slave"], _writers, from, password,
                 lostSince: breakCluster is not null && promotes ? beforeBreak : null);
+            CrashMatrix.SameState(uninterrupted[newPrimary], await matrix.ComparableStateAsync(), $"{runbook} run {pass}");
         }
-        if (offPath.Count > 0) matrix.Rows.Add($"{runbook} × {string.Join(", ", offPath.Distinct())}: not on the path an uninterrupted run takes (abort branches), so not killed inside");
+        if (offPath.Count > 0) matrix.Rows.Add($"{runbook} × {string.Join(", ", offPath.Distinct())}: on an abort branch, which an uninterrupted run does not take, so not killed inside here");
+    }
+
+    /// <summary>
+    /// The abort branch of planned-failover, killed inside both of its mutating nodes: the slave cannot confirm the
+    /// master's shutdown checkpoint (its WAL receiver stopped with SIGSTOP once the preflight has seen it streaming), so
+    /// slave-has-checkpoint fails after its 30 s, and the runbook starts the old master again and resumes both
+    /// pgbouncers, still routed to it. The run fails as the runbook says, the master kept its role and its timeline,
+    /// the clients write to it again, and nothing acknowledged is lost.
+    /// </summary>
+    private async Task AbortedSwitchoverKilledInsideItsAbortNodesAsync(CrashMatrix matrix)
+    {
+        var password = _lab.Secrets["lab-app-password"];
+        var roles = await _lab.RolesAsync();
+        var (master, slave) = (roles["master"], roles["slave"]);
+        var timeline = await TimelineAsync(master);
+        var from = _writers[0].Now;
+        string runId;
+        using (var op = _lab.Operator())
+        {
+            runId = await op.StartRunAsync(new { runbook = "planned-failover", cluster = "lab", inputs = new { } });
+            await op.WaitForRunAsync(runId, Http.Waiting, TimeSpan.FromMinutes(2));
+        }
+        var root = _lab.Host(slave, "devops");
+        var receiver = (await root.ReadAsync(RemoteCommand.Bash("pgrep -f '^postgres: .*walreceiver'") with { Sudo = true })).Trim();
+        Assert.Matches("^[0-9]+$", receiver);
+        await root.RunAsync(RemoteCommand.Bash($"kill -STOP {receiver}") with { Sudo = true });
+        JsonNode run;
+        try
+        {
+            var abortNodes = new List<string> { "restart-master", "resume-after-abort" };
+            while (abortNodes.Count > 0 && await matrix.KillInsideAsync(runId, abortNodes) is { } node)
+            {
+                abortNodes.Remove(node);
+                await _lab.RestartAsync();
+            }
+            Assert.Empty(abortNodes);
+            run = await _lab.EndAsync(runId);
+        }
+        finally
+        {
+            await root.RunAsync(RemoteCommand.Bash($"kill -CONT {receiver} 2>/dev/null || true") with { Sudo = true });
+        }
+        Assert.Equal("Failed", Http.Status(run));
+        var nodes = run["nodes"]!.AsArray().ToDictionary(n => n!["nodeId"]!.GetValue<string>(), n => n!["state"]!.GetValue<string>());
+        Assert.Equal(("Failed", "Succeeded", "Succeeded", "NotStarted"), (nodes["slave-has-checkpoint"], nodes["restart-master"], nodes["resume-after-abort"], nodes["promote"]));
+        await matrix.CheckAsync("planned-failover (aborted)", runId, run);
+
+        Assert.Equal(timeline, await TimelineAsync(master));
+        foreach (var w in _writers) await w.WaitForCommitsAsync(20, TimeSpan.FromSeconds(60));
+        await AssertOneWritableServerRoutedEverywhereAsync(master, slave, _writers, from, password);
+        // The slave streams from the master again once its receiver runs.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await _lab.PsqlAsync(master, $"SELECT count(*) FROM pg_stat_replication WHERE host(client_addr) = '{Address(slave)}' AND state = 'streaming'") != "1")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{slave} does not stream from {master} again after the aborted switchover");
+            await Task.Delay(250);
+        }
+        Log($"[crash] planned-failover aborted: the master kept its role; failed commits {string.Join(", ", _writers.Select(w => w.FailedSince(from)))}, " +
+            $"longest gaps {string.Join(", ", _writers.Select(w => $"{w.LongestGap(from).TotalMilliseconds:0} ms"))}");
     }
 
     /// <summary>The server's current timeline (psql over ssh): a standby's WAL receiver's, a primary's WAL file name's.</summary>
