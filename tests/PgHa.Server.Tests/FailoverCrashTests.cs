@@ -200,7 +200,47 @@ public sealed class FailoverCrashTests(ITestOutputHelper output) : IAsyncLifetim
             await _lab.Lab.KillPostgresAsync(roles["slave"]);
             await _lab.Host(roles["slave"]).ReadAsync(RemoteCommand.Bash("rm -rf -- /var/lib/postgresql/15/pgha"));
         }, promotes: false);
+        await AbortedFailoverKilledInsideItsAbortNodeAsync(inside);
         Log("[crash] crash matrix:\n  " + string.Join("\n  ", matrix.Concat(inside.Rows)));
+    }
+
+    /// <summary>
+    /// The abort branch of unplanned-failover-master-broken, killed inside its mutating node: the master's postgres is
+    /// killed, and once the evidence is in, the slave's too, so the promotion fails; the runbook RESUMEs the surviving
+    /// pgbouncer and fails. Nothing was promoted (the roles stay, the slave's data directory is still a standby's) and
+    /// the pgbouncer is not left paused. Last in its test: the cluster has no primary afterwards.
+    /// </summary>
+    private async Task AbortedFailoverKilledInsideItsAbortNodeAsync(CrashMatrix matrix)
+    {
+        var roles = await _lab.RolesAsync();
+        var (master, slave) = (roles["master"], roles["slave"]);
+        await _lab.Lab.KillPostgresAsync(master);
+        string runId;
+        using (var op = _lab.Operator())
+        {
+            runId = await op.StartRunAsync(new { runbook = "unplanned-failover-master-broken", cluster = "lab", inputs = new { } });
+            await op.WaitForRunAsync(runId, Http.Waiting, TimeSpan.FromMinutes(2));
+        }
+        await _lab.Lab.KillPostgresAsync(slave);
+        Assert.Equal("resume-after-abort", await matrix.KillInsideAsync(runId, ["resume-after-abort"]));
+        await _lab.RestartAsync();
+        var run = await _lab.EndAsync(runId);
+        Assert.Equal("Failed", Http.Status(run));
+        var nodes = run["nodes"]!.AsArray().ToDictionary(n => n!["nodeId"]!.GetValue<string>(), n => n!["state"]!.GetValue<string>());
+        Assert.Equal(("Failed", "Succeeded", "NotStarted"), (nodes["promote"], nodes["resume-after-abort"], nodes["switch"]));
+        await matrix.CheckAsync("unplanned-failover-master-broken (aborted)", runId, run);
+
+        Assert.Equal(roles, await _lab.RolesAsync());
+        Assert.Equal("standby", await _lab.Host(slave).ReadAsync(RemoteCommand.Bash("test -f /var/lib/postgresql/15/pgha/standby.signal && echo standby")));
+        var inventory = PgHa.Clusters.ClusterInventory.FromJson(await File.ReadAllTextAsync(_lab.Lab.InventoryFile));
+        var admin = _lab.Secrets[inventory.Secrets["pgbouncerAdminPassword"]];
+        var databases = await _lab.Host(slave).ReadAsync(RemoteCommand.Bash(
+            $"psql -X -qA -F '|' -P footer=off -h 127.0.0.1 -p {inventory.Ports.PgBouncer} -U pgbadmin -d pgbouncer -c 'SHOW DATABASES'")
+            with { Environment = new Dictionary<string, string> { ["PGPASSWORD"] = admin } });
+        var lines = databases.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var appdb = lines.Single(l => l.StartsWith("appdb|", StringComparison.Ordinal)).Split('|');
+        Assert.Equal("0", appdb[Array.IndexOf(lines[0].Split('|'), "paused")]);
+        Log($"[crash] unplanned-failover-master-broken aborted at the promotion: roles unchanged, {slave}'s pgbouncer not paused");
     }
 
     /// <summary>
