@@ -207,11 +207,9 @@ write_atomic() {
         printf '%s' "$new" >"$tmp"
         chmod "$mode" "$tmp"
         mv -f "$tmp" "$target"
-        changed "$how"
-        return 0
     fi
     changed "$how"
-    [ -z "$secret" ] || return 0
+    { planning && [ -z "$secret" ]; } || return 0
     if [ -f "$target" ] && [ -r "$target" ]; then
         { diff -u --label "$target" --label "$target (planned)" "$target" <(printf '%s' "$new") || true; } | sed 's/^/PGHA_PLAN     /' >&7
     else
